@@ -1,0 +1,92 @@
+package amocrm
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Response is an amoCRM answer with the facts of its HAL envelope, so that
+// callers never parse URLs themselves.
+type Response struct {
+	*http.Response
+
+	// Page is the list's _page, 0 if absent (and on 204).
+	Page int
+	// NextPage is the page number in _links.next.href, 0 if there is no next
+	// link (and on 204). amoCRM emits a next link on some lists even on the
+	// last page; the page after it then answers 204 and an empty list.
+	NextPage int
+	// RequestID is the X-Request-Id response header, for support tickets.
+	RequestID string
+	// TotalItems is _total_items where the collection has it (contact
+	// chats); entity lists carry no totals.
+	TotalItems int
+}
+
+func newResponse(r *http.Response) *Response {
+	return &Response{Response: r, RequestID: r.Header.Get("X-Request-Id")}
+}
+
+func (r *Response) populatePageValues(h *halPage) {
+	r.Page = h.Page
+	r.TotalItems = h.TotalItems
+	if h.Links != nil && h.Links.Next != nil {
+		r.NextPage = pageOf(h.Links.Next.Href)
+	}
+}
+
+// pageOf returns the page query parameter of href, 0 if it has none.
+func pageOf(href string) int {
+	u, err := url.Parse(href)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(u.Query().Get("page"))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// halPage is the part of a HAL collection envelope that Do copies into
+// Response. Each list body embeds it beside its own _embedded.
+type halPage struct {
+	Page       int    `json:"_page"`
+	TotalItems int    `json:"_total_items"`
+	Links      *Links `json:"_links"`
+}
+
+func (h *halPage) hal() *halPage { return h }
+
+// paged is implemented by every list body (through its embedded halPage).
+type paged interface{ hal() *halPage }
+
+// Links are the HAL _links of an entity or a collection.
+type Links struct {
+	Self *Link `json:"self,omitempty"`
+	Next *Link `json:"next,omitempty"`
+	Prev *Link `json:"prev,omitempty"`
+}
+
+// Link is one HAL link.
+type Link struct {
+	Href string `json:"href"`
+}
+
+// EntityRef is a related entity in _embedded: a lead, contact, company,
+// customer or segment reduced to its id.
+type EntityRef struct {
+	ID int `json:"id"`
+	// IsMain marks the main contact of a lead or customer; nil when not sent.
+	IsMain *bool  `json:"is_main,omitempty"`
+	Links  *Links `json:"_links,omitempty"`
+}
+
+// nonNil turns the nil slice of an empty answer into an empty one.
+func nonNil[T any](s []*T) []*T {
+	if s == nil {
+		return []*T{}
+	}
+	return s
+}
