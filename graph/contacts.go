@@ -1,0 +1,251 @@
+package graph
+
+import (
+	"context"
+	"sync"
+
+	"github.com/amogql/amogql/graph/model"
+	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/loader"
+)
+
+const (
+	defaultFirst = 50
+	maxFirst     = 250 // amoCRM's page limit
+)
+
+// contact answers contact(id): one GET /contacts/{id}, carrying with= exactly
+// for the relations the query selects.
+func (r *queryResolver) contact(ctx context.Context, id int) (*amocrm.Contact, error) {
+	l, err := loader.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opCtx, sets := currentContactSets(ctx)
+	needs := contactSelectionNeeds(opCtx, sets...)
+	if needs.chats {
+		l.PrefetchChatLinks([]int{id}) // the id is known: no need to wait for the contact
+	}
+	var opts *amocrm.GetOptions
+	if len(needs.with) > 0 {
+		opts = &amocrm.GetOptions{With: needs.with}
+	}
+	c, _, err := r.Client.Contacts.Get(ctx, id, opts)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	cs := []*amocrm.Contact{c}
+	prefetchRelations(l, needs, cs)
+	return c, nil
+}
+
+// contacts answers the contacts connection with one upstream page whenever
+// the requested window fits one (it almost always does).
+func (r *queryResolver) contacts(ctx context.Context, first *int, after *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) (*model.ContactConnection, error) {
+	n := defaultFirst
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > maxFirst {
+		return nil, badInput("first must be between 0 and %d, got %d", maxFirst, n)
+	}
+	opts, err := listOptions(query, filter, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	fp := fingerprint(query, filter, orderBy)
+	offset := 0
+	if after != nil {
+		pos, err := decodeCursor(*after, fp)
+		if err != nil {
+			return nil, err
+		}
+		offset = pos + 1
+	}
+	l, err := loader.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opCtx, sets := connectionContactSets(ctx)
+	needs := contactSelectionNeeds(opCtx, sets...)
+	opts.With = needs.with
+
+	conn := &model.ContactConnection{Offset: offset, Cursor: func(o int) string { return encodeCursor(o, fp) }}
+	if n == 0 {
+		conn.Contacts = []*amocrm.Contact{}
+		conn.HasNext = probe(ctx, r.Client, *opts, offset)
+		return conn, nil
+	}
+	contacts, more, known, err := window(ctx, r.Client, *opts, offset, n)
+	if err != nil {
+		return nil, err
+	}
+	conn.Contacts = contacts
+	switch {
+	case known:
+		conn.HasNext = func() (bool, error) { return more, nil }
+	default:
+		conn.HasNext = probe(ctx, r.Client, *opts, offset+n)
+	}
+	if needs.full() {
+		l.PrimeContacts(contacts)
+	}
+	prefetchRelations(l, needs, contacts)
+	return conn, nil
+}
+
+// window reads the items [offset, offset+n) in the list's order. It asks for
+// one item more where a single page can hold it, which settles hasNextPage
+// without a further call; known reports whether it did.
+func window(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, offset, n int) (items []*amocrm.Contact, more, known bool, err error) {
+	if page, limit, skip, ok := pageWindow(offset, n+1, maxFirst); ok {
+		rows, err := listPage(ctx, c, opts, page, limit)
+		if err != nil {
+			return nil, false, false, err
+		}
+		rows = from(rows, skip)
+		if len(rows) > n {
+			return rows[:n], true, true, nil
+		}
+		return rows, false, true, nil
+	}
+	if page, limit, skip, ok := pageWindow(offset, n, maxFirst); ok {
+		rows, err := listPage(ctx, c, opts, page, limit)
+		if err != nil {
+			return nil, false, false, err
+		}
+		rows = from(rows, skip)
+		// A short page ends the list; a full one may or may not be the last.
+		return rows, false, len(rows) < n, nil
+	}
+	// The window straddles two pages of size n: read both at once.
+	page := offset/n + 1
+	var (
+		wg         sync.WaitGroup
+		a, b       []*amocrm.Contact
+		errA, errB error
+	)
+	wg.Go(func() { a, errA = listPage(ctx, c, opts, page, n) })
+	wg.Go(func() { b, errB = listPage(ctx, c, opts, page+1, n) })
+	wg.Wait()
+	if errA != nil {
+		return nil, false, false, errA
+	}
+	if errB != nil {
+		return nil, false, false, errB
+	}
+	rows := append(from(a, offset%n), b...)
+	if len(a) < n { // the first page was the last one
+		return from(a, offset%n), false, true, nil
+	}
+	if len(rows) > n {
+		rows = rows[:n]
+	}
+	return rows, false, len(b) < n, nil
+}
+
+func from[T any](rows []T, skip int) []T {
+	if skip >= len(rows) {
+		return rows[:0]
+	}
+	return rows[skip:]
+}
+
+func listPage(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, page, limit int) ([]*amocrm.Contact, error) {
+	opts.Page, opts.Limit = page, limit
+	rows, _, err := c.Contacts.List(ctx, &opts)
+	return rows, err
+}
+
+// probe answers hasNextPage by asking for the single item at offset, only
+// when a client selects hasNextPage and the page itself could not tell.
+func probe(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, offset int) func() (bool, error) {
+	return func() (bool, error) {
+		opts.With = nil
+		rows, err := listPage(ctx, c, opts, offset+1, 1)
+		return len(rows) > 0, err
+	}
+}
+
+// prefetchRelations starts, at once and in parallel, the fetch of every
+// relation the query selects beyond ids, for all contacts of the page.
+func prefetchRelations(l *loader.Loaders, needs contactNeeds, cs []*amocrm.Contact) {
+	var leads, companies, customers, ids []int
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+		if c.Embedded == nil {
+			continue
+		}
+		leads = appendRefs(leads, c.Embedded.Leads)
+		companies = appendRefs(companies, c.Embedded.Companies)
+		customers = appendRefs(customers, c.Embedded.Customers)
+	}
+	if needs.leads && len(leads) > 0 {
+		l.PrefetchLeads(leads)
+	}
+	if needs.companies && len(companies) > 0 {
+		l.PrefetchCompanies(companies)
+	}
+	if needs.customers && len(customers) > 0 {
+		l.PrefetchCustomers(customers)
+	}
+	if needs.chats && len(ids) > 0 {
+		l.PrefetchChatLinks(ids)
+	}
+}
+
+func appendRefs(ids []int, refs []amocrm.EntityRef) []int {
+	for _, r := range refs {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// listOptions maps the GraphQL arguments onto amoCRM's filter[...] and order[...].
+func listOptions(query *string, f *model.ContactFilter, o *model.ContactOrder) (*amocrm.ContactListOptions, error) {
+	opts := &amocrm.ContactListOptions{Query: deref(query)}
+	if f != nil {
+		cf := &amocrm.ContactFilter{
+			ID: f.Ids, Name: f.Names, ResponsibleUserID: f.ResponsibleUserIds,
+			CreatedBy: f.CreatedBy, UpdatedBy: f.UpdatedBy,
+		}
+		var err error
+		if cf.CreatedAt, err = timeRange("createdAt", f.CreatedAt); err != nil {
+			return nil, err
+		}
+		if cf.UpdatedAt, err = timeRange("updatedAt", f.UpdatedAt); err != nil {
+			return nil, err
+		}
+		if cf.ClosestTaskAt, err = timeRange("closestTaskAt", f.ClosestTaskAt); err != nil {
+			return nil, err
+		}
+		if len(f.Ids) > maxFirst {
+			return nil, badInput("filter.ids takes at most %d ids", maxFirst)
+		}
+		opts.Filter = cf
+	}
+	if o != nil {
+		dir := "asc"
+		if o.Direction == model.OrderDirectionDesc {
+			dir = "desc"
+		}
+		switch o.Field {
+		case model.ContactOrderFieldUpdatedAt:
+			opts.Order = &amocrm.Order{UpdatedAt: dir}
+		case model.ContactOrderFieldID:
+			opts.Order = &amocrm.Order{ID: dir}
+		}
+	}
+	return opts, nil
+}
+
+func timeRange(name string, r *model.TimeRange) (*amocrm.Range, error) {
+	if r == nil || (r.From == nil && r.To == nil) {
+		return nil, nil
+	}
+	out := &amocrm.Range{From: deref(r.From), To: deref(r.To)}
+	if r.From != nil && r.To != nil && out.From > out.To {
+		return nil, badInput("filter.%s: from is after to", name)
+	}
+	return out, nil
+}

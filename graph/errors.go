@@ -1,0 +1,137 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/amogql/amogql/graph/model"
+	"github.com/amogql/amogql/internal/amocrm"
+)
+
+// The error codes clients can rely on, in extensions.code.
+const (
+	CodeUnauthenticated     = "UNAUTHENTICATED"
+	CodePaymentRequired     = "PAYMENT_REQUIRED"
+	CodeForbidden           = "FORBIDDEN"
+	CodeBadUserInput        = "BAD_USER_INPUT"
+	CodeRateLimited         = "RATE_LIMITED"
+	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
+	CodeNotFound            = "NOT_FOUND"
+	CodeInternal            = "INTERNAL"
+)
+
+// inputError is a resolver's refusal of its arguments, before any upstream call.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+
+func badInput(format string, args ...any) error {
+	return &inputError{msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrorPresenter maps every error a resolver returns to a GraphQL error with
+// extensions.code, in this one table. Upstream errors keep amoCRM's status in
+// extensions.upstreamStatus. Errors nobody anticipated are logged and hidden
+// behind a fixed message.
+func ErrorPresenter(log zerolog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		if gerr.Extensions == nil {
+			gerr.Extensions = map[string]any{}
+		}
+		if _, ok := gerr.Extensions["code"]; ok {
+			return gerr // parse and validation errors come coded from gqlgen
+		}
+		code, status, msg := classify(err)
+		gerr.Extensions["code"] = code
+		if status != 0 {
+			gerr.Extensions["upstreamStatus"] = status
+		}
+		if msg != "" {
+			gerr.Message = msg
+		}
+		if code == CodeInternal {
+			log.Error().Err(err).Str("path", gerr.Path.String()).Msg("internal error")
+			gerr.Message = "internal error"
+		}
+		return gerr
+	}
+}
+
+// classify returns the code, the upstream status (0 if none) and, where the
+// raw error would read poorly, a clearer message.
+func classify(err error) (code string, status int, msg string) {
+	var (
+		resp  *amocrm.ErrorResponse
+		rate  *amocrm.RateLimitError
+		arg   *amocrm.ArgumentError
+		input *inputError
+		scal  *model.InputError
+	)
+	switch {
+	case errors.As(err, &input), errors.As(err, &scal):
+		return CodeBadUserInput, 0, ""
+	case errors.As(err, &arg):
+		return CodeBadUserInput, 0, arg.Error()
+	case errors.As(err, &rate):
+		return CodeRateLimited, http.StatusTooManyRequests, "amoCRM rate limit reached; retry later"
+	case errors.As(err, &resp):
+		return codeForStatus(resp.Status), resp.Status, upstreamMessage(resp)
+	case errors.Is(err, amocrm.ErrNoCredentials):
+		return CodeUnauthenticated, 0, "no amoCRM credentials: send Authorization: Bearer <amoCRM access token>"
+	case errors.Is(err, amocrm.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return CodeUpstreamUnavailable, 0, "amoCRM is unavailable: " + err.Error()
+	case errors.Is(err, context.Canceled):
+		return CodeUpstreamUnavailable, 0, "request cancelled"
+	}
+	var gerr *gqlerror.Error
+	if errors.As(err, &gerr) && gerr.Err == nil && gerr.Rule != "" {
+		return CodeBadUserInput, 0, ""
+	}
+	return CodeInternal, 0, ""
+}
+
+func codeForStatus(status int) string {
+	switch {
+	case status == http.StatusUnauthorized:
+		return CodeUnauthenticated
+	case status == http.StatusPaymentRequired:
+		return CodePaymentRequired
+	case status == http.StatusForbidden:
+		return CodeForbidden
+	case status == http.StatusTooManyRequests:
+		return CodeRateLimited
+	case status == http.StatusNotFound:
+		return CodeNotFound
+	case status == http.StatusBadRequest, status == http.StatusUnprocessableEntity:
+		return CodeBadUserInput
+	default:
+		return CodeUpstreamUnavailable
+	}
+}
+
+func upstreamMessage(e *amocrm.ErrorResponse) string {
+	text := e.Detail
+	if text == "" {
+		text = e.Title
+	}
+	if text == "" {
+		text = http.StatusText(e.Status)
+	}
+	return fmt.Sprintf("amoCRM answered %d: %s", e.Status, text)
+}
+
+// RecoverFunc turns a panic in a resolver into an INTERNAL error, so one bad
+// field never takes the server down.
+func RecoverFunc(log zerolog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.Error().Interface("panic", p).Str("path", graphql.GetPath(ctx).String()).Msg("resolver panic")
+		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}
+	}
+}

@@ -1,0 +1,195 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/amogql/amogql/internal/amocrm"
+)
+
+const (
+	// maxIDsPerCall is amoCRM's page limit: a filter[id][] call returns at most this many rows.
+	maxIDsPerCall = 250
+	// maxIDQueryBytes keeps a call's URL under the 8 KiB request line that
+	// common proxies (nginx, Apache) accept, with room for path and other params.
+	maxIDQueryBytes = 7000
+	// idParamOverhead is len("filter%5Bid%5D%5B%5D=") plus the separating '&'.
+	idParamOverhead = 22
+)
+
+// chunk splits ids into groups that fit one upstream call each.
+func chunk(ids []int) [][]int {
+	var out [][]int
+	start, size := 0, 0
+	for i, id := range ids {
+		n := idParamOverhead + len(strconv.Itoa(id))
+		if i > start && (i-start == maxIDsPerCall || size+n > maxIDQueryBytes) {
+			out = append(out, ids[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	if start < len(ids) {
+		out = append(out, ids[start:])
+	}
+	return out
+}
+
+// fetchAll runs fetch for every chunk of ids concurrently and indexes the rows by key.
+func fetchAll[V any](ctx context.Context, ids []int, fetch func(context.Context, []int) ([]V, error), key func(V) int) (map[int]V, error) {
+	chunks := chunk(ids)
+	rows := make(map[int]V, len(ids))
+	if len(chunks) == 1 {
+		vs, err := fetch(ctx, chunks[0])
+		for _, v := range vs {
+			rows[key(v)] = v
+		}
+		return rows, err
+	}
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		firstErr error
+	)
+	for _, c := range chunks {
+		wg.Go(func() {
+			vs, err := fetch(ctx, c)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			for _, v := range vs {
+				rows[key(v)] = v
+			}
+		})
+	}
+	wg.Wait()
+	return rows, firstErr
+}
+
+// byID adapts a fetch-by-ids function to a batch function whose results line
+// up with keys: a missing id is a nil result, never a shifted one.
+func byID[V any](fetch func(context.Context, []int) ([]V, error), key func(V) int) dataloader.BatchFunc[int, V] {
+	return func(ctx context.Context, keys []int) []*dataloader.Result[V] {
+		rows, err := fetchAll(ctx, keys, fetch, key)
+		out := make([]*dataloader.Result[V], len(keys))
+		for i, k := range keys {
+			v, ok := rows[k]
+			if !ok && err != nil {
+				out[i] = &dataloader.Result[V]{Error: err}
+				continue
+			}
+			out[i] = &dataloader.Result[V]{Data: v}
+		}
+		return out
+	}
+}
+
+func contactID(c *amocrm.Contact) int   { return c.ID }
+func leadID(l *amocrm.Lead) int         { return l.ID }
+func companyID(c *amocrm.Company) int   { return c.ID }
+func customerID(c *amocrm.Customer) int { return c.ID }
+
+// The fetchers ignore the batch context: the dataloader hands over the first
+// caller's, and the request's own context is the one that must govern the call.
+
+func (l *Loaders) fetchContacts(_ context.Context, ids []int) ([]*amocrm.Contact, error) {
+	cs, _, err := l.client.Contacts.List(l.ctx, &amocrm.ContactListOptions{
+		With: contactsWith, Limit: len(ids), Filter: &amocrm.ContactFilter{ID: ids},
+	})
+	return cs, err
+}
+
+func (l *Loaders) fetchLeads(_ context.Context, ids []int) ([]*amocrm.Lead, error) {
+	ls, _, err := l.client.Leads.List(l.ctx, &amocrm.LeadListOptions{
+		With: leadsWith, Limit: len(ids), Filter: &amocrm.LeadFilter{ID: ids},
+	})
+	return ls, err
+}
+
+func (l *Loaders) fetchCompanies(_ context.Context, ids []int) ([]*amocrm.Company, error) {
+	cs, _, err := l.client.Companies.List(l.ctx, &amocrm.CompanyListOptions{
+		With: companiesWith, Limit: len(ids), Filter: &amocrm.CompanyFilter{ID: ids},
+	})
+	return cs, err
+}
+
+func (l *Loaders) fetchCustomers(_ context.Context, ids []int) ([]*amocrm.Customer, error) {
+	cs, _, err := l.client.Customers.List(l.ctx, &amocrm.CustomerListOptions{
+		With: customersWith, Limit: len(ids), Filter: &amocrm.CustomerFilter{ID: ids},
+	})
+	return cs, err
+}
+
+// batchElements groups keys by catalog: elements are listed per catalog.
+func (l *Loaders) batchElements(_ context.Context, keys []ElementKey) []*dataloader.Result[*amocrm.CatalogElement] {
+	byCatalog := make(map[int][]int)
+	for _, k := range keys {
+		byCatalog[k.CatalogID] = append(byCatalog[k.CatalogID], k.ID)
+	}
+	type found struct {
+		rows map[int]*amocrm.CatalogElement
+		err  error
+	}
+	results := make(map[int]found, len(byCatalog))
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for catalogID, ids := range byCatalog {
+		wg.Go(func() {
+			fetch := func(ctx context.Context, ids []int) ([]*amocrm.CatalogElement, error) {
+				es, _, err := l.client.Catalogs.ListElements(l.ctx, catalogID, &amocrm.CatalogElementListOptions{
+					Limit: len(ids), Filter: &amocrm.CatalogElementFilter{ID: ids},
+				})
+				return es, err
+			}
+			rows, err := fetchAll(l.ctx, ids, fetch, func(e *amocrm.CatalogElement) int { return e.ID })
+			mu.Lock()
+			results[catalogID] = found{rows, err}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	out := make([]*dataloader.Result[*amocrm.CatalogElement], len(keys))
+	for i, k := range keys {
+		f := results[k.CatalogID]
+		if e, ok := f.rows[k.ID]; ok || f.err == nil {
+			out[i] = &dataloader.Result[*amocrm.CatalogElement]{Data: e}
+			continue
+		}
+		out[i] = &dataloader.Result[*amocrm.CatalogElement]{Error: f.err}
+	}
+	return out
+}
+
+// batchChats fetches the chat links of many contacts in one call and groups
+// them by contact; a contact without chats gets an empty list.
+func (l *Loaders) batchChats(_ context.Context, keys []int) []*dataloader.Result[[]*amocrm.ChatLink] {
+	byContact := make(map[int][]*amocrm.ChatLink, len(keys))
+	var firstErr error
+	for _, ids := range chunk(keys) {
+		links, _, err := l.client.Contacts.ListChats(l.ctx, &amocrm.ChatListOptions{ContactID: ids})
+		if err != nil {
+			firstErr = fmt.Errorf("chat links: %w", err)
+			break
+		}
+		for _, link := range links {
+			byContact[link.ContactID] = append(byContact[link.ContactID], link)
+		}
+	}
+	out := make([]*dataloader.Result[[]*amocrm.ChatLink], len(keys))
+	for i, k := range keys {
+		if firstErr != nil {
+			out[i] = &dataloader.Result[[]*amocrm.ChatLink]{Error: firstErr}
+			continue
+		}
+		out[i] = &dataloader.Result[[]*amocrm.ChatLink]{Data: byContact[k]}
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+// Package loader batches and de-duplicates the upstream reads of one GraphQL
+// request. A middleware puts a fresh set of loaders in each request's context;
+// resolvers call the typed helpers (Lead, Company, …) and never the client.
+//
+// Every loader fetches by filter[id][] in chunks that respect amoCRM's
+// 250-item limit and a URL length proxies accept, dispatches the chunks of one
+// batch concurrently, and caches results for the rest of the request, so the
+// same lead under fifty contacts costs one lookup.
+package loader
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/amogql/amogql/internal/amocrm"
+)
+
+// DefaultWait is how long a loader collects keys before it calls upstream.
+// Sibling resolvers of one list start within microseconds of each other; the
+// window only has to outlast goroutine scheduling, and every millisecond of it
+// is added to each nested level of a query.
+const DefaultWait = 2 * time.Millisecond
+
+// contactsWith is what a contact fetched by id always carries: the relations
+// that amoCRM only embeds on request. Asking costs nothing extra in the same call.
+var contactsWith = []string{"leads", "customers", "catalog_elements"}
+
+// The relations leads, companies and customers carry when fetched by id, for
+// the same reason: every relation the schema offers, in the one call.
+var (
+	leadsWith     = []string{"contacts", "catalog_elements"}
+	companiesWith = []string{"contacts", "leads", "customers"}
+	customersWith = []string{"contacts", "companies"}
+)
+
+// LeadsWith, CompaniesWith and CustomersWith are the with= values a lead,
+// company or customer needs to answer every relation of the schema.
+func LeadsWith() []string     { return leadsWith }
+func CompaniesWith() []string { return companiesWith }
+func CustomersWith() []string { return customersWith }
+
+// ElementKey identifies a catalog element: ids are only unique within a catalog.
+type ElementKey struct {
+	CatalogID int
+	ID        int
+}
+
+// Loaders holds one request's loaders.
+type Loaders struct {
+	ContactByID          *dataloader.Loader[int, *amocrm.Contact]
+	LeadByID             *dataloader.Loader[int, *amocrm.Lead]
+	CompanyByID          *dataloader.Loader[int, *amocrm.Company]
+	CustomerByID         *dataloader.Loader[int, *amocrm.Customer]
+	CatalogElementByID   *dataloader.Loader[ElementKey, *amocrm.CatalogElement]
+	ChatLinksByContactID *dataloader.Loader[int, []*amocrm.ChatLink]
+
+	contacts  *cache[int, *amocrm.Contact]
+	leads     *cache[int, *amocrm.Lead]
+	companies *cache[int, *amocrm.Company]
+	customers *cache[int, *amocrm.Customer]
+	elements  *cache[ElementKey, *amocrm.CatalogElement]
+	chats     *cache[int, []*amocrm.ChatLink]
+
+	ctx    context.Context
+	client *amocrm.Client
+}
+
+// Option configures New.
+type Option func(*settings)
+
+type settings struct{ wait time.Duration }
+
+// WithWait sets the batching window (default DefaultWait).
+func WithWait(d time.Duration) Option { return func(s *settings) { s.wait = d } }
+
+// New builds the loaders of one request. ctx is the request's context: every
+// batch runs under it, whichever resolver happened to trigger the batch, so
+// per-request facts (credentials, cancellation) are the request's own.
+func New(ctx context.Context, client *amocrm.Client, opts ...Option) *Loaders {
+	s := settings{wait: DefaultWait}
+	for _, o := range opts {
+		o(&s)
+	}
+	l := &Loaders{
+		ctx: ctx, client: client,
+		contacts: newCache[int, *amocrm.Contact](), leads: newCache[int, *amocrm.Lead](),
+		companies: newCache[int, *amocrm.Company](), customers: newCache[int, *amocrm.Customer](),
+		elements: newCache[ElementKey, *amocrm.CatalogElement](), chats: newCache[int, []*amocrm.ChatLink](),
+	}
+	l.ContactByID = newLoader(l.contacts, s.wait, byID(l.fetchContacts, contactID))
+	l.LeadByID = newLoader(l.leads, s.wait, byID(l.fetchLeads, leadID))
+	l.CompanyByID = newLoader(l.companies, s.wait, byID(l.fetchCompanies, companyID))
+	l.CustomerByID = newLoader(l.customers, s.wait, byID(l.fetchCustomers, customerID))
+	l.CatalogElementByID = newLoader(l.elements, s.wait, l.batchElements)
+	l.ChatLinksByContactID = newLoader(l.chats, s.wait, l.batchChats)
+	return l
+}
+
+func newLoader[K comparable, V any](c *cache[K, V], wait time.Duration, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(fn,
+		dataloader.WithCache[K, V](c),
+		dataloader.WithWait[K, V](wait),
+		// Chunking happens inside the batch function, where the URL length is known.
+		dataloader.WithBatchCapacity[K, V](0),
+		dataloader.WithInputCapacity[K, V](maxIDsPerCall*4),
+	)
+}
+
+type ctxKey struct{}
+
+// ErrNoLoaders means the loader middleware did not run for this request.
+var ErrNoLoaders = errors.New("loader: no loaders in context")
+
+// NewContext returns ctx carrying l.
+func NewContext(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the request's loaders.
+func For(ctx context.Context) (*Loaders, error) {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		return nil, ErrNoLoaders
+	}
+	return l, nil
+}
+
+// Middleware gives every request a fresh set of loaders, so nothing cached
+// for one caller (and its credentials) is ever served to another.
+func Middleware(client *amocrm.Client, opts ...Option) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			next.ServeHTTP(w, r.WithContext(NewContext(ctx, New(ctx, client, opts...))))
+		})
+	}
+}
