@@ -273,8 +273,10 @@ type bearerKey struct{}
 // incoming Authorization header can be passed as is.
 func ContextWithBearer(ctx context.Context, token string) context.Context {
 	token = strings.TrimSpace(token)
-	if len(token) > len("Bearer ") && strings.EqualFold(token[:len("Bearer ")], "Bearer ") {
-		token = strings.TrimSpace(token[len("Bearer "):])
+	if scheme, rest, ok := strings.Cut(token, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		token = strings.TrimSpace(rest)
+	} else if strings.EqualFold(token, "Bearer") {
+		token = ""
 	}
 	return context.WithValue(ctx, bearerKey{}, token)
 }

@@ -47,25 +47,25 @@ func (c *Customer) UnmarshalJSON(data []byte) error {
 	type plain Customer
 	aux := struct {
 		*plain
-		NextPrice    json.Number `json:"next_price"`
-		Ltv          json.Number `json:"ltv"`
-		AverageCheck json.Number `json:"average_check"`
+		NextPrice    json.RawMessage `json:"next_price"`
+		Ltv          json.RawMessage `json:"ltv"`
+		AverageCheck json.RawMessage `json:"average_check"`
 	}{plain: (*plain)(c)}
 	if err := json.Unmarshal(data, &aux); err != nil {
 		return err
 	}
 	for _, f := range []struct {
 		name string
-		n    json.Number
+		raw  json.RawMessage
 		dst  *int
 	}{
 		{"next_price", aux.NextPrice, &c.NextPrice},
 		{"ltv", aux.Ltv, &c.Ltv},
 		{"average_check", aux.AverageCheck, &c.AverageCheck},
 	} {
-		v, err := intOf(f.n)
+		v, err := intOf(f.raw)
 		if err != nil {
-			return fmt.Errorf("customer %s: %w", f.name, err)
+			return fmt.Errorf("customer %d %s: %w", c.ID, f.name, err)
 		}
 		*f.dst = v
 	}

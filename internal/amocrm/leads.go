@@ -54,34 +54,38 @@ func (l *Lead) UnmarshalJSON(data []byte) error {
 	type plain Lead
 	aux := struct {
 		*plain
-		Price json.Number `json:"price"`
+		Price json.RawMessage `json:"price"`
 	}{plain: (*plain)(l)}
 	if err := json.Unmarshal(data, &aux); err != nil {
 		return err
 	}
 	price, err := intOf(aux.Price)
 	if err != nil {
-		return fmt.Errorf("lead price: %w", err)
+		return fmt.Errorf("lead %d price: %w", l.ID, err)
 	}
 	l.Price = price
 	return nil
 }
 
-// intOf converts a JSON number to int, rounding fractions; "" (null or
-// absent) is 0.
-func intOf(n json.Number) (int, error) {
-	if n == "" {
+// intOf converts a JSON number, or a string holding one, to int, rounding
+// fractions; null or absent is 0.
+func intOf(raw json.RawMessage) (int, error) {
+	s := string(raw)
+	if s == "" || s == "null" {
 		return 0, nil
 	}
-	if i, err := strconv.Atoi(string(n)); err == nil {
+	if unq, err := strconv.Unquote(s); err == nil {
+		s = unq
+	}
+	if i, err := strconv.Atoi(s); err == nil {
 		return i, nil
 	}
-	f, err := n.Float64()
-	if err != nil {
-		return 0, err
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%s is not a number", raw)
 	}
 	if f = math.Round(f); f > math.MaxInt || f < math.MinInt {
-		return 0, fmt.Errorf("%s overflows int", n)
+		return 0, fmt.Errorf("%s overflows int", raw)
 	}
 	return int(f), nil
 }
