@@ -5,8 +5,6 @@
 // query strings through go-querystring url tags, every call returns a
 // *Response carrying the page facts of the HAL envelope, and every non-2xx
 // answer becomes a typed error in one place, CheckResponse.
-//
-// amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/api-reference
 package amocrm
 
 import (
@@ -260,7 +258,9 @@ func parseBaseURL(raw string) (*url.URL, error) {
 
 func defaultTransport() http.RoundTripper {
 	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		return t.Clone()
+		t = t.Clone()
+		t.MaxIdleConnsPerHost = 16 // one upstream host, many concurrent calls (default 2)
+		return t
 	}
 	return &http.Transport{Proxy: http.ProxyFromEnvironment}
 }
@@ -294,6 +294,9 @@ func BearerFromContext(ctx context.Context) (string, bool) {
 // encoded as JSON. It returns an error wrapping ErrNoCredentials when the
 // Client has no token and ctx carries no pass-through bearer.
 func (c *Client) NewRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {
+	if ctx == nil {
+		return nil, errors.New("amocrm: nil context")
+	}
 	rel, err := url.Parse(path)
 	if err != nil {
 		return nil, fmt.Errorf("amocrm: invalid path: %w", err)
@@ -301,12 +304,15 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any) 
 	if rel.Scheme != "" || rel.Host != "" || strings.HasPrefix(rel.Path, "/") {
 		return nil, fmt.Errorf("amocrm: path %q must be relative to the base URL", rel.Path)
 	}
+	u := c.BaseURL.ResolveReference(rel)
+	if !strings.HasPrefix(u.Path, c.BaseURL.Path) {
+		return nil, fmt.Errorf("amocrm: path %q leaves the base URL", rel.Path)
+	}
 	if c.token == "" && c.tokenSource == nil {
 		if _, ok := BearerFromContext(ctx); !ok {
 			return nil, fmt.Errorf("amocrm: %s %s: %w", method, rel.Path, ErrNoCredentials)
 		}
 	}
-	u := c.BaseURL.ResolveReference(rel)
 
 	var r io.Reader
 	if body != nil {

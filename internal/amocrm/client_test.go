@@ -294,7 +294,7 @@ func TestClient_NewRequest(t *testing.T) {
 			t.Error("GetBody is nil: the body cannot be replayed on redirect or retry")
 		}
 	})
-	for _, path := range []string{"/api/v4/contacts", "https://evil.example/api/v4/contacts", "//evil.example/x"} {
+	for _, path := range []string{"/api/v4/contacts", "https://evil.example/api/v4/contacts", "//evil.example/x", "../oauth2/access_token"} {
 		t.Run("Refuses "+path, func(t *testing.T) {
 			t.Parallel()
 			if _, err := c.NewRequest(ctx, http.MethodGet, path, nil); err == nil {

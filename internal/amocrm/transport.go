@@ -42,7 +42,13 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r := req.Clone(req.Context()) // a RoundTripper must not modify its request
 	r.Header.Set("Authorization", "Bearer "+token)
-	return t.next.RoundTrip(r)
+	resp, err := t.next.RoundTrip(r)
+	if resp != nil {
+		// The response the caller keeps (and errors keep) points at the
+		// request without credentials.
+		resp.Request = req
+	}
+	return resp, err
 }
 
 func (t *authTransport) tokenFor(ctx context.Context) (string, error) {

@@ -77,6 +77,24 @@ func TestAuth(t *testing.T) {
 		})
 	}
 
+	t.Run("ResponseKeepsNoToken", func(t *testing.T) {
+		t.Parallel()
+		client, mux := setup(t)
+		mux.HandleFunc("/api/v4/contacts/1", func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, http.StatusUnauthorized, `{"title":"Unauthorized","status":401}`)
+		})
+		_, resp, err := client.Contacts.Get(t.Context(), 1, nil)
+		var er *ErrorResponse
+		if !errors.As(err, &er) || resp == nil {
+			t.Fatalf("err = %v, want *ErrorResponse", err)
+		}
+		for _, r := range []*http.Request{resp.Request, er.Response.Request} {
+			if r == nil || r.Header.Get("Authorization") != "" {
+				t.Errorf("response request = %v, want one without the Authorization header", r)
+			}
+		}
+	})
+
 	t.Run("TokenSourceError", func(t *testing.T) {
 		t.Parallel()
 		refresh := errors.New("refresh token revoked")
@@ -179,6 +197,28 @@ func TestTransport_LayersAndObserver(t *testing.T) {
 	}
 	if lines := strings.Count(logs.String(), "\n"); lines != 2 {
 		t.Errorf("got %d log lines, want one per attempt (2):\n%s", lines, logs)
+	}
+}
+
+func TestTransport_ObserverOnTransportError(t *testing.T) {
+	t.Parallel()
+	var status atomic.Int32
+	var sawErr atomic.Bool
+	status.Store(-1)
+	client, mux := setup(t, WithObserver(func(req *http.Request, s int, dur time.Duration, err error) {
+		status.Store(int32(s))
+		sawErr.Store(err != nil)
+	}))
+	mux.HandleFunc("/api/v4/leads/1", func(w http.ResponseWriter, r *http.Request) {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	})
+	if _, _, err := client.Leads.Get(t.Context(), 1, nil); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	if status.Load() != 0 || !sawErr.Load() {
+		t.Errorf("observer got status %d, err %v; want 0 and an error", status.Load(), sawErr.Load())
 	}
 }
 
