@@ -5,32 +5,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/zerolog"
-	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/amogql/amogql/graph"
-	"github.com/amogql/amogql/internal/accesslog"
-	"github.com/amogql/amogql/internal/amocrm"
-	"github.com/amogql/amogql/internal/loader"
-	"github.com/amogql/amogql/internal/playground"
-	"github.com/amogql/amogql/internal/sandbox"
+	"github.com/amogql/amogql/internal/gateway"
 )
 
 func main() {
@@ -42,22 +28,12 @@ func main() {
 	}
 }
 
-// config is everything the gateway is told at start-up. Each setting is an
-// environment variable and a flag of the same meaning; the flag wins.
-type config struct {
-	Addr            string
-	BaseURL         string
-	AccessToken     string
-	RPS             float64
-	APIKeys         []string
-	LogLevel        string
-	LogFormat       string
-	UpstreamTimeout time.Duration
-	ShutdownTimeout time.Duration
-	SandboxLatency  time.Duration
-}
+// logConfig is how the process logs.
+type logConfig struct{ Level, Format string }
 
-func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+// loadConfig reads every setting from the environment and from flags of the
+// same meaning; a flag wins over its variable.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (gateway.Config, logConfig, error) {
 	env := func(key, def string) string {
 		if v := getenv(key); v != "" {
 			return v
@@ -66,24 +42,25 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var cfg config
+	var cfg gateway.Config
+	var lc logConfig
 	var keys, rps, upstreamTimeout, shutdownTimeout, latency string
 	fs.StringVar(&cfg.Addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
 	fs.StringVar(&cfg.BaseURL, "amocrm-base-url", env("AMOCRM_BASE_URL", ""), "amoCRM account URL, e.g. https://example.amocrm.ru; empty serves the embedded sandbox (AMOCRM_BASE_URL)")
 	fs.StringVar(&cfg.AccessToken, "amocrm-access-token", env("AMOCRM_ACCESS_TOKEN", ""), "long-lived amoCRM token; empty forwards the client's Authorization: Bearer (AMOCRM_ACCESS_TOKEN)")
 	fs.StringVar(&rps, "amocrm-rps", env("AMOCRM_RPS", "7"), "upstream requests per second per credential (AMOCRM_RPS)")
 	fs.StringVar(&keys, "gateway-api-keys", env("GATEWAY_API_KEYS", ""), "comma-separated keys clients send as X-API-Key (GATEWAY_API_KEYS)")
-	fs.StringVar(&cfg.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
-	fs.StringVar(&cfg.LogFormat, "log-format", env("LOG_FORMAT", ""), "json or console; default console with the sandbox, json otherwise (LOG_FORMAT)")
+	fs.StringVar(&lc.Level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+	fs.StringVar(&lc.Format, "log-format", env("LOG_FORMAT", ""), "json or console; default console with the sandbox, json otherwise (LOG_FORMAT)")
 	fs.StringVar(&upstreamTimeout, "upstream-timeout", env("UPSTREAM_TIMEOUT", "20s"), "timeout of one upstream call (UPSTREAM_TIMEOUT)")
 	fs.StringVar(&shutdownTimeout, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "15s"), "how long in-flight requests may finish on shutdown (SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&latency, "sandbox-latency", env("SANDBOX_LATENCY", "0s"), "latency the embedded sandbox adds to each upstream call (SANDBOX_LATENCY)")
 	if err := fs.Parse(args[1:]); err != nil {
-		return cfg, err
+		return cfg, lc, err
 	}
 	var err error
 	if _, err = fmt.Sscan(rps, &cfg.RPS); err != nil || cfg.RPS <= 0 {
-		return cfg, fmt.Errorf("AMOCRM_RPS %q: want a positive number", rps)
+		return cfg, lc, fmt.Errorf("AMOCRM_RPS %q: want a positive number", rps)
 	}
 	for name, d := range map[string]struct {
 		raw string
@@ -94,7 +71,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		"SANDBOX_LATENCY":  {latency, &cfg.SandboxLatency},
 	} {
 		if *d.dst, err = time.ParseDuration(d.raw); err != nil || *d.dst < 0 {
-			return cfg, fmt.Errorf("%s %q: want a duration such as 20s", name, d.raw)
+			return cfg, lc, fmt.Errorf("%s %q: want a duration such as 20s", name, d.raw)
 		}
 	}
 	for _, k := range strings.Split(keys, ",") {
@@ -102,182 +79,39 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			cfg.APIKeys = append(cfg.APIKeys, k)
 		}
 	}
-	if cfg.LogFormat == "" {
-		cfg.LogFormat = "json"
+	if lc.Format == "" {
+		lc.Format = "json"
 		if cfg.BaseURL == "" {
-			cfg.LogFormat = "console"
+			lc.Format = "console"
 		}
 	}
-	return cfg, nil
+	return cfg, lc, nil
 }
 
-func newLogger(cfg config, out io.Writer) (zerolog.Logger, error) {
-	level, err := zerolog.ParseLevel(cfg.LogLevel)
+func newLogger(lc logConfig, out io.Writer) (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(lc.Level)
 	if err != nil {
-		return zerolog.Nop(), fmt.Errorf("LOG_LEVEL %q: %w", cfg.LogLevel, err)
+		return zerolog.Nop(), fmt.Errorf("LOG_LEVEL %q: %w", lc.Level, err)
 	}
-	switch cfg.LogFormat {
+	switch lc.Format {
 	case "json":
 	case "console":
 		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
 	default:
-		return zerolog.Nop(), fmt.Errorf("LOG_FORMAT %q: want json or console", cfg.LogFormat)
+		return zerolog.Nop(), fmt.Errorf("LOG_FORMAT %q: want json or console", lc.Format)
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
 }
 
-// run is the whole program; main only gives it the process's surroundings,
-// so tests start the real gateway in-process.
+// run is the whole program; main only gives it the process's surroundings.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig(args, getenv, stderr)
+	cfg, logCfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg, stdout)
+	log, err := newLogger(logCfg, stdout)
 	if err != nil {
 		return err
 	}
-
-	baseURL, token := cfg.BaseURL, cfg.AccessToken
-	if baseURL == "" {
-		sb, url, stop, err := startSandbox(cfg)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		_ = sb
-		baseURL, token = url, sandbox.DefaultToken
-		log.Info().Str("upstream", url).Msg("no AMOCRM_BASE_URL: serving the embedded sandbox (in-memory amoCRM with demo data)")
-	}
-
-	client, err := newClient(cfg, baseURL, token, log)
-	if err != nil {
-		return err
-	}
-
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
-	}
-	srv := &http.Server{
-		Handler:           newServer(log, cfg, client, token != ""),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info().Str("addr", ln.Addr().String()).Str("playground", "http://"+displayAddr(ln.Addr())+"/").Msg("amogql listening")
-
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info().Msg("shutting down: draining in-flight requests")
-	// The run context is cancelled by now: shutdown gets a fresh deadline.
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	log.Info().Msg("stopped")
-	return nil
-}
-
-func displayAddr(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
-		return "localhost:" + port
-	}
-	return net.JoinHostPort(host, port)
-}
-
-// startSandbox serves the emulator on a loopback port of its own: the gateway
-// talks to it over real HTTP, exactly as it talks to amoCRM.
-func startSandbox(cfg config) (*sandbox.Sandbox, string, func(), error) {
-	sb := sandbox.New(sandbox.WithLatency(cfg.SandboxLatency))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("sandbox listen: %w", err)
-	}
-	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return sb, "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
-}
-
-func newClient(cfg config, baseURL, token string, log zerolog.Logger) (*amocrm.Client, error) {
-	opts := []amocrm.Option{
-		amocrm.WithBaseURL(baseURL),
-		amocrm.WithHTTPClient(&http.Client{Timeout: cfg.UpstreamTimeout, Transport: newTransport()}),
-		amocrm.WithLogger(log),
-		amocrm.WithObserver(func(req *http.Request, status int, d time.Duration, _ error) {
-			accesslog.From(req.Context()).AddUpstream(status, d)
-		}),
-	}
-	if token != "" {
-		opts = append(opts, amocrm.WithToken(token))
-	}
-	return amocrm.NewClient(opts...)
-}
-
-// newTransport keeps enough idle connections for a whole batch of concurrent
-// loader calls to one host; the default of 2 would reopen them every query.
-func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 100
-	t.MaxIdleConnsPerHost = 64
-	return t
-}
-
-// newServer builds the gateway's whole HTTP surface.
-func newServer(log zerolog.Logger, cfg config, client *amocrm.Client, holdsToken bool) http.Handler {
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Client: client, Log: log}}))
-	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
-	gql.AddTransport(transport.POST{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.Use(extension.Introspection{})
-	gql.SetErrorPresenter(graph.ErrorPresenter(log))
-	gql.SetRecoverFunc(graph.RecoverFunc(log))
-	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		accesslog.From(ctx).SetOperation(graphql.GetOperationContext(ctx).OperationName)
-		return next(ctx)
-	})
-
-	mux := http.NewServeMux()
-	addRoutes(mux, gql, client, holdsToken)
-	return accesslog.Middleware(log)(mux)
-}
-
-// addRoutes is the gateway's entire API surface.
-func addRoutes(mux *http.ServeMux, gql http.Handler, client *amocrm.Client, holdsToken bool) {
-	query := loader.Middleware(client)(gql)
-	if !holdsToken {
-		query = forwardBearer(query)
-	}
-	mux.Handle("/query", query)
-	mux.Handle("GET /healthz", http.HandlerFunc(healthz))
-	pg := playground.Handler("/query", playground.WithDefaultQuery(graph.ExampleQuery))
-	mux.Handle("/{$}", pg)
-	mux.Handle("/playground/", pg)
-}
-
-func healthz(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = io.WriteString(w, `{"status":"ok"}`)
-}
-
-// forwardBearer hands the client's own amoCRM token to the upstream calls
-// when the gateway holds none of its own.
-func forwardBearer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && strings.TrimSpace(token) != "" {
-			r = r.WithContext(amocrm.ContextWithBearer(r.Context(), strings.TrimSpace(token)))
-		}
-		next.ServeHTTP(w, r)
-	})
+	return gateway.Serve(ctx, cfg, log, nil)
 }
