@@ -1,0 +1,298 @@
+// Package sandbox is an in-memory emulator of the documented amoCRM / Kommo
+// REST API v4: an http.Handler seeded with deterministic demo data.
+//
+// It is the project's one fake upstream. The gateway serves it in dev mode and
+// every test runs it behind httptest.Server. It is written from the upstream
+// documentation (/work/shared/amocrm) and imports nothing from the project, so
+// the gateway's client and this emulator cannot share a bug.
+//
+// Besides the documented endpoints it offers what tests need: per-route call
+// counters, a log of every request, fault switches (latency, forced statuses,
+// malformed bodies, reset connections, the 7 rps limit and the account block)
+// and an OAuth 2.0 token endpoint with single-use refresh tokens.
+package sandbox
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// DefaultToken is the bearer token every /api/v4 call must carry unless
+// WithToken configures another one.
+const DefaultToken = "sandbox-token"
+
+// AccountID is the id of the emulated account, the account_id of every entity.
+const AccountID = 28805383
+
+// DefaultUserID is the user the demo data and new contacts are owned by unless
+// the request says otherwise.
+const DefaultUserID = 504141
+
+// Option configures a Sandbox built by New.
+type Option func(*config)
+
+// config is everything New's options can set.
+type config struct {
+	token       string
+	demo        bool
+	contacts    int
+	seed        int64
+	baseURL     string
+	alwaysNext  bool
+	latency     time.Duration
+	clients     []OAuthClient
+	accessTTL   time.Duration
+	now         func() time.Time
+	maxRecorded int
+}
+
+// WithToken sets the bearer token every /api/v4 call must carry (default
+// DefaultToken). Tokens minted by the OAuth endpoint are accepted as well.
+func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// WithoutDemoData starts the sandbox with no contacts, leads, companies,
+// customers, catalog elements, tags or chats. The custom field registry, the
+// users, pipelines and catalog definitions stay, so writes still validate.
+func WithoutDemoData() Option { return func(c *config) { c.demo = false } }
+
+// WithContacts sets how many contacts are generated besides the documentation's
+// example contacts (default 300). Companies, leads and customers scale with it.
+func WithContacts(n int) Option {
+	return func(c *config) {
+		if n >= 0 {
+			c.contacts = n
+		}
+	}
+}
+
+// WithSeed sets the seed of the demo data generator (default 1). The same
+// seed and contact count always produce the same data.
+func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }
+
+// WithBaseURL sets the scheme and host used in _links hrefs, e.g.
+// "https://example.amocrm.ru". By default it is derived from the request's
+// Host header.
+func WithBaseURL(u string) Option {
+	return func(c *config) { c.baseURL = strings.TrimRight(u, "/") }
+}
+
+// WithAlwaysNext chooses the paging quirk. True (the default) emits
+// _links.next on every non-empty page, as upstream does for lists that cannot
+// tell whether more rows exist, so the end of a list is a short page or a 204.
+// False emits next only when more rows exist.
+func WithAlwaysNext(b bool) Option { return func(c *config) { c.alwaysNext = b } }
+
+// WithLatency adds d before every /api/v4 response. It is the initial value
+// of Faults.Latency, to which ClearFaults returns.
+func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
+
+// WithClock replaces time.Now as the sandbox's clock: timestamps of written
+// entities, token lifetimes, the rate limit window and RecordedRequest.At all
+// read it. It lets tests expire tokens without sleeping.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithRequestLog caps how many requests Requests keeps (default 100000; the
+// oldest are dropped first), so a long-running dev server does not grow
+// without bound. Call counters are never capped.
+func WithRequestLog(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxRecorded = n
+		}
+	}
+}
+
+// Sandbox is the emulated amoCRM account. It is safe for concurrent use.
+type Sandbox struct {
+	cfg       config
+	mux       *http.ServeMux
+	routeKeys map[string]string // ServeMux pattern -> route key used by Calls
+	store     *store
+	oauth     *oauthState
+	calls     callLog
+	faults    faultState
+}
+
+// New returns a Sandbox seeded with demo data unless WithoutDemoData is given.
+func New(opts ...Option) *Sandbox {
+	cfg := config{
+		token:       DefaultToken,
+		demo:        true,
+		contacts:    300,
+		seed:        1,
+		alwaysNext:  true,
+		accessTTL:   24 * time.Hour,
+		now:         time.Now,
+		maxRecorded: 100000,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := &Sandbox{
+		cfg:       cfg,
+		mux:       http.NewServeMux(),
+		routeKeys: map[string]string{},
+		store:     newStore(),
+	}
+	if cfg.demo {
+		seedDemo(s.store, cfg.contacts, cfg.seed)
+	}
+	s.oauth = newOAuthState(cfg)
+	s.calls.init(cfg.maxRecorded)
+	s.faults.init(cfg.latency)
+	s.addRoutes()
+	return s
+}
+
+// addRoutes maps the whole emulated API surface. The first argument is the
+// route key Calls counts under, the second the ServeMux pattern: they differ
+// only where one documented route needs several patterns to avoid a
+// conflict with /api/v4/contacts/{id}.
+func (s *Sandbox) addRoutes() {
+	s.handle("GET /api/v4/contacts", "", s.listContacts)
+	s.handle("GET /api/v4/contacts/{id}", "", s.getContact)
+	s.handle("POST /api/v4/contacts", "", s.createContacts)
+	s.handle("PATCH /api/v4/contacts", "", s.updateContacts)
+	s.handle("PATCH /api/v4/contacts/{id}", "", s.updateContact)
+	s.handle("GET /api/v4/contacts/chats", "", s.listChats)
+	s.handle("POST /api/v4/contacts/chats", "", s.linkChats)
+	s.handle("GET /api/v4/leads", "", s.listLeads)
+	s.handle("GET /api/v4/leads/{id}", "", s.getLead)
+	s.handle("GET /api/v4/companies", "", s.listCompanies)
+	s.handle("GET /api/v4/companies/{id}", "", s.getCompany)
+	s.handle("GET /api/v4/customers", "", s.listCustomers)
+	s.handle("GET /api/v4/customers/{id}", "", s.getCustomer)
+	s.handle("GET /api/v4/catalogs/{catalog_id}/elements", "", s.listElements)
+	s.handle("GET /api/v4/catalogs/{catalog_id}/elements/{id}", "", s.getElement)
+	for _, e := range []string{entContacts, entLeads, entCompanies, entCustomers} {
+		s.handle("GET /api/v4/{entity_type}/tags", "GET /api/v4/"+e+"/tags", s.tagsHandler(e))
+		s.handle("GET /api/v4/"+e+"/custom_fields", "", s.customFieldsHandler(e))
+	}
+	s.handle("POST /oauth2/access_token", "", s.accessToken)
+}
+
+// handle registers h under pattern (route when pattern is empty).
+func (s *Sandbox) handle(route, pattern string, h http.HandlerFunc) {
+	if pattern == "" {
+		pattern = route
+	}
+	s.routeKeys[pattern] = route
+	s.mux.HandleFunc(pattern, h)
+}
+
+// ServeHTTP answers one request: it is counted and logged, gets an
+// X-Request-Id, passes the fault switches and authentication when it is an
+// /api/v4 call, and is then routed.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, pattern := s.mux.Handler(r)
+	route := s.routeKeys[pattern]
+	sw := &statusWriter{ResponseWriter: w, log: &s.calls, entry: s.calls.begin(r, route, s.cfg.now())}
+	defer sw.finish()
+	sw.Header().Set("X-Request-Id", newRequestID())
+
+	malformed := false
+	if strings.HasPrefix(r.URL.Path, "/api/v4/") {
+		var proceed bool
+		if proceed, malformed = s.gate(sw, r); !proceed {
+			return
+		}
+		if !s.authorized(r) {
+			writeProblem(sw, http.StatusUnauthorized, "Unauthorized: a valid \"Authorization: Bearer <token>\" header is required")
+			return
+		}
+	}
+	switch {
+	case route == "" && pattern == "":
+		s.unmatched(sw, r)
+	case malformed:
+		s.serveMalformed(sw, r)
+	default:
+		s.mux.ServeHTTP(sw, r)
+	}
+}
+
+// unmatched answers a request no route serves: 404, or 405 when another
+// method of the path exists. Upstream uses problem+json for both, so we do too
+// instead of ServeMux's plain-text bodies.
+func (s *Sandbox) unmatched(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	probe := &probeWriter{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		writeProblem(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed for %s", r.Method, r.URL.Path))
+		return
+	}
+	writeProblem(w, http.StatusNotFound, "Not found: "+r.URL.Path)
+}
+
+// probeWriter records what ServeMux's internal not-found / not-allowed
+// handlers would answer, discarding the body.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+func (p *probeWriter) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (p *probeWriter) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+
+// authorized reports whether r carries the configured token or an unexpired
+// access token minted by the OAuth endpoint.
+func (s *Sandbox) authorized(r *http.Request) bool {
+	tok := bearerToken(r)
+	if tok == "" {
+		return false
+	}
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.token)) == 1 {
+		return true
+	}
+	return s.oauth.accessValid(tok, s.cfg.now())
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" header, or "".
+func bearerToken(r *http.Request) string {
+	const prefix = "bearer "
+	h := r.Header.Get("Authorization")
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return ""
+	}
+	return strings.TrimSpace(h[len(prefix):])
+}
+
+// baseURL is the scheme and host _links hrefs start with.
+func (s *Sandbox) baseURL(r *http.Request) string {
+	if s.cfg.baseURL != "" {
+		return s.cfg.baseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// newRequestID returns a fresh X-Request-Id value. Upstream's ids are opaque
+// hex strings; ours only need to be unique enough to tell calls apart.
+func newRequestID() string {
+	return fmt.Sprintf("%016x", rand.Uint64())
+}
