@@ -21,10 +21,16 @@ func (r *queryResolver) chatLinks(ctx context.Context, contactIDs []int, chatIDs
 			return nil, badInput("chatIds must not hold an empty id")
 		}
 	}
+	l, err := loader.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wantSelections(ctx, l)
 	links, _, err := r.Client.Contacts.ListChats(ctx, &amocrm.ChatListOptions{ContactID: contactIDs, ChatID: chatIDs})
 	if err != nil {
 		return nil, err
 	}
+	l.FollowChatLinks(links, 0)
 	if links == nil {
 		links = []*amocrm.ChatLink{}
 	}
@@ -58,6 +64,8 @@ func (r *mutationResolver) linkChats(ctx context.Context, input []*model.LinkCha
 	}
 	if l, err := loader.For(ctx); err == nil {
 		l.ForgetChatLinks(contactIDs)
+		wantSelections(ctx, l)
+		l.FollowChatLinks(links, 0)
 	}
 	if links == nil {
 		links = []*amocrm.ChatLink{}

@@ -46,8 +46,17 @@ func (r *companyResolver) Customers(ctx context.Context, obj *amocrm.Company) ([
 
 // Company is the resolver for the company field.
 func (r *queryResolver) Company(ctx context.Context, id int) (*amocrm.Company, error) {
+	l, err := loader.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wantSelections(ctx, l)
 	company, _, err := r.Client.Companies.Get(ctx, id, &amocrm.GetOptions{With: loader.CompaniesWith()})
-	return company, err
+	if err != nil || company == nil {
+		return nil, err
+	}
+	l.FollowCompanies([]*amocrm.Company{company}, 0)
+	return company, nil
 }
 
 // Company returns CompanyResolver implementation.

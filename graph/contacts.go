@@ -9,6 +9,10 @@ import (
 	"github.com/amogql/amogql/internal/loader"
 )
 
+// fullWith is every with= value of a contact: a contact fetched with all of
+// them can stand in for one loaded by id.
+var fullWith = []string{"leads", "customers", "catalog_elements"}
+
 const (
 	defaultFirst = 50
 	maxFirst     = 250 // amoCRM's page limit
@@ -21,21 +25,22 @@ func (r *queryResolver) contact(ctx context.Context, id int) (*amocrm.Contact, e
 	if err != nil {
 		return nil, err
 	}
+	wantSelections(ctx, l)
 	opCtx, sets := currentContactSets(ctx)
-	needs := contactSelectionNeeds(opCtx, sets...)
-	if needs.chats {
-		l.PrefetchChatLinks([]int{id}) // the id is known: no need to wait for the contact
-	}
+	with := contactWith(opCtx, sets...)
 	var opts *amocrm.GetOptions
-	if len(needs.with) > 0 {
-		opts = &amocrm.GetOptions{With: needs.with}
+	if len(with) > 0 {
+		opts = &amocrm.GetOptions{With: with}
 	}
 	c, _, err := r.Client.Contacts.Get(ctx, id, opts)
 	if err != nil || c == nil {
 		return nil, err
 	}
 	cs := []*amocrm.Contact{c}
-	prefetchRelations(l, needs, cs)
+	if len(with) == len(fullWith) {
+		l.PrimeContacts(cs)
+	}
+	l.FollowContacts(cs, 0)
 	return c, nil
 }
 
@@ -66,9 +71,9 @@ func (r *queryResolver) contacts(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
+	wantSelections(ctx, l)
 	opCtx, sets := connectionContactSets(ctx)
-	needs := contactSelectionNeeds(opCtx, sets...)
-	opts.With = needs.with
+	opts.With = contactWith(opCtx, sets...)
 
 	conn := &model.ContactConnection{Offset: offset, Cursor: func(o int) string { return encodeCursor(o, fp) }}
 	if n == 0 {
@@ -87,10 +92,10 @@ func (r *queryResolver) contacts(ctx context.Context, first *int, after *string,
 	default:
 		conn.HasNext = probe(ctx, r.Client, *opts, offset+n)
 	}
-	if needs.full() {
+	if len(opts.With) == len(fullWith) {
 		l.PrimeContacts(contacts)
 	}
-	prefetchRelations(l, needs, contacts)
+	l.FollowContacts(contacts, 0)
 	return conn, nil
 }
 
@@ -165,40 +170,6 @@ func probe(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions
 		rows, err := listPage(ctx, c, opts, offset+1, 1)
 		return len(rows) > 0, err
 	}
-}
-
-// prefetchRelations starts, at once and in parallel, the fetch of every
-// relation the query selects beyond ids, for all contacts of the page.
-func prefetchRelations(l *loader.Loaders, needs contactNeeds, cs []*amocrm.Contact) {
-	var leads, companies, customers, ids []int
-	for _, c := range cs {
-		ids = append(ids, c.ID)
-		if c.Embedded == nil {
-			continue
-		}
-		leads = appendRefs(leads, c.Embedded.Leads)
-		companies = appendRefs(companies, c.Embedded.Companies)
-		customers = appendRefs(customers, c.Embedded.Customers)
-	}
-	if needs.leads && len(leads) > 0 {
-		l.PrefetchLeads(leads)
-	}
-	if needs.companies && len(companies) > 0 {
-		l.PrefetchCompanies(companies)
-	}
-	if needs.customers && len(customers) > 0 {
-		l.PrefetchCustomers(customers)
-	}
-	if needs.chats && len(ids) > 0 {
-		l.PrefetchChatLinks(ids)
-	}
-}
-
-func appendRefs(ids []int, refs []amocrm.EntityRef) []int {
-	for _, r := range refs {
-		ids = append(ids, r.ID)
-	}
-	return ids
 }
 
 // listOptions maps the GraphQL arguments onto amoCRM's filter[...] and order[...].

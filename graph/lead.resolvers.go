@@ -70,8 +70,17 @@ func (r *leadResolver) CatalogElements(ctx context.Context, obj *amocrm.Lead) ([
 
 // Lead is the resolver for the lead field.
 func (r *queryResolver) Lead(ctx context.Context, id int) (*amocrm.Lead, error) {
+	l, err := loader.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wantSelections(ctx, l)
 	lead, _, err := r.Client.Leads.Get(ctx, id, &amocrm.GetOptions{With: loader.LeadsWith()})
-	return lead, err
+	if err != nil || lead == nil {
+		return nil, err
+	}
+	l.FollowLeads([]*amocrm.Lead{lead}, 0)
+	return lead, nil
 }
 
 // Customer returns CustomerResolver implementation.

@@ -5,54 +5,39 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/amogql/amogql/internal/loader"
 )
 
-// contactNeeds is what a query selects on contacts, read before the upstream
-// call so that one call carries everything the query will use.
-type contactNeeds struct {
-	with []string // with= values for the contacts call itself
-	// Relations whose full objects (more than their ids) are selected; their
-	// fetch can start as soon as the contacts arrive.
-	leads, companies, customers, chats bool
-}
-
-// full reports whether contacts fetched with these needs carry every relation
-// amoCRM only embeds on request, so they can stand in for a by-id load.
-func (n contactNeeds) full() bool { return len(n.with) == 3 }
-
-// contactSelectionNeeds reads the needs from the fields selected on Contact,
-// through fragments, inline fragments and aliases (CollectFields resolves all three).
-func contactSelectionNeeds(opCtx *graphql.OperationContext, sets ...ast.SelectionSet) contactNeeds {
-	var n contactNeeds
+// contactWith returns the with= values a contacts call needs for the fields
+// selected on Contact, through fragments, inline fragments and aliases
+// (CollectFields resolves all three): only the relations amoCRM embeds on
+// request, and only when selected.
+func contactWith(opCtx *graphql.OperationContext, sets ...ast.SelectionSet) []string {
 	var leads, customers, elements bool
 	for _, set := range sets {
 		for _, f := range graphql.CollectFields(opCtx, set, []string{"Contact"}) {
 			switch f.Name {
 			case "leads":
 				leads = true
-				n.leads = n.leads || !onlyID(opCtx, f.Selections, "Lead")
 			case "customers":
 				customers = true
-				n.customers = n.customers || !onlyID(opCtx, f.Selections, "Customer")
 			case "catalogElements":
 				elements = true
-			case "companies":
-				n.companies = n.companies || !onlyID(opCtx, f.Selections, "Company")
-			case "chats":
-				n.chats = true
 			}
 		}
 	}
+	var with []string
 	if leads {
-		n.with = append(n.with, "leads")
+		with = append(with, "leads")
 	}
 	if customers {
-		n.with = append(n.with, "customers")
+		with = append(with, "customers")
 	}
 	if elements {
-		n.with = append(n.with, "catalog_elements")
+		with = append(with, "catalog_elements")
 	}
-	return n
+	return with
 }
 
 // connectionContactSets returns the selection sets that apply to Contact
@@ -97,4 +82,76 @@ func fieldOnlyID(ctx context.Context, typeName string) bool {
 // currentContactSets returns the selection of the Contact field being resolved.
 func currentContactSets(ctx context.Context) (*graphql.OperationContext, []ast.SelectionSet) {
 	return graphql.GetOperationContext(ctx), []ast.SelectionSet{graphql.GetFieldContext(ctx).Field.Selections}
+}
+
+// relations maps each object type to its fields that lead to other objects,
+// with the type they lead to.
+var relations = map[string]map[string]string{
+	"Contact":               {"leads": "Lead", "companies": "Company", "customers": "Customer", "chats": "ChatLink", "catalogElements": "CatalogElementLink"},
+	"Lead":                  {"contacts": "Contact", "companies": "Company", "catalogElements": "CatalogElementLink"},
+	"Company":               {"contacts": "Contact", "leads": "Lead", "customers": "Customer"},
+	"Customer":              {"contacts": "Contact", "companies": "Company"},
+	"ChatLink":              {"contact": "Contact"},
+	"ContactConnection":     {"nodes": "Contact", "edges": "ContactEdge"},
+	"ContactEdge":           {"node": "Contact"},
+	"CreateContactsPayload": {"contacts": "Contact"},
+	"UpdateContactsPayload": {"contacts": "Contact"},
+	"UpdateContactPayload":  {"contact": "Contact"},
+	"LinkChatsPayload":      {"chatLinks": "ChatLink"},
+}
+
+var entities = map[string]loader.Entity{
+	"Contact": loader.EntityContact, "Lead": loader.EntityLead, "Company": loader.EntityCompany,
+	"Customer": loader.EntityCustomer, "ChatLink": loader.EntityChatLink,
+}
+
+// wantSelections tells the loaders, before the root field's first call, which
+// relations the whole query selects at every depth, so each fetch can start
+// the next level's fetch as soon as its rows arrive.
+func wantSelections(ctx context.Context, l *loader.Loaders) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
+		return
+	}
+	walkSelections(graphql.GetOperationContext(ctx), l, fc.Field.Selections, fc.Field.Definition.Type.Name(), 0, 0)
+}
+
+// maxWalkDepth bounds the walk; deeper queries are refused by the depth limit anyway.
+const maxWalkDepth = 32
+
+// level counts the objects between the root and typeName: the root field's
+// objects are level 0; connections and payloads around them add none.
+func walkSelections(opCtx *graphql.OperationContext, l *loader.Loaders, set ast.SelectionSet, typeName string, level, depth int) {
+	kids, ok := relations[typeName]
+	if !ok || depth > maxWalkDepth {
+		return
+	}
+	var n loader.Needs
+	for _, f := range graphql.CollectFields(opCtx, set, []string{typeName}) {
+		child, ok := kids[f.Name]
+		if !ok {
+			continue
+		}
+		full := !onlyID(opCtx, f.Selections, child)
+		switch f.Name {
+		case "contacts", "contact":
+			n.Contacts = n.Contacts || full
+		case "leads":
+			n.Leads = n.Leads || full
+		case "companies":
+			n.Companies = n.Companies || full
+		case "customers":
+			n.Customers = n.Customers || full
+		case "chats":
+			n.Chats = true // links are only known by fetching them
+		}
+		next := level
+		if _, isEntity := entities[typeName]; isEntity {
+			next++
+		}
+		walkSelections(opCtx, l, f.Selections, child, next, depth+1)
+	}
+	if e, ok := entities[typeName]; ok && n != (loader.Needs{}) {
+		l.Want(e, level, n)
+	}
 }

@@ -143,7 +143,9 @@ func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateCo
 	if err != nil {
 		return nil, err
 	}
+	wantSelections(ctx, l)
 	l.ForgetContacts([]int{in.ID})
+	l.PrefetchContacts([]int{in.ID}, 0)
 	c, err := l.Contact(ctx, in.ID)
 	if err != nil {
 		return nil, err
@@ -163,6 +165,7 @@ func reload(ctx context.Context, written []*amocrm.Contact, ix indexer, reqIDs [
 	if err != nil {
 		return nil, err
 	}
+	wantSelections(ctx, l)
 	ids := make([]int, 0, len(written))
 	byIndex := make(map[int]int, len(written)) // input index -> contact id
 	for i, w := range written {
@@ -174,6 +177,7 @@ func reload(ctx context.Context, written []*amocrm.Contact, ix indexer, reqIDs [
 		byIndex[idx] = w.ID
 	}
 	l.ForgetContacts(ids)
+	l.PrefetchContacts(ids, 0)
 	loaded, err := l.Contacts(ctx, ids)
 	if err != nil {
 		return nil, err

@@ -170,7 +170,7 @@ func (l *Loaders) batchElements(_ context.Context, keys []ElementKey) []*dataloa
 
 // batchChats fetches the chat links of many contacts in one call and groups
 // them by contact; a contact without chats gets an empty list.
-func (l *Loaders) batchChats(_ context.Context, keys []int) []*dataloader.Result[[]*amocrm.ChatLink] {
+func (l *Loaders) batchChats(_ context.Context, keys []int) []*dataloader.Result[*ContactChats] {
 	byContact := make(map[int][]*amocrm.ChatLink, len(keys))
 	var firstErr error
 	for _, ids := range chunk(keys) {
@@ -183,13 +183,13 @@ func (l *Loaders) batchChats(_ context.Context, keys []int) []*dataloader.Result
 			byContact[link.ContactID] = append(byContact[link.ContactID], link)
 		}
 	}
-	out := make([]*dataloader.Result[[]*amocrm.ChatLink], len(keys))
+	out := make([]*dataloader.Result[*ContactChats], len(keys))
 	for i, k := range keys {
 		if firstErr != nil {
-			out[i] = &dataloader.Result[[]*amocrm.ChatLink]{Error: firstErr}
+			out[i] = &dataloader.Result[*ContactChats]{Error: firstErr}
 			continue
 		}
-		out[i] = &dataloader.Result[[]*amocrm.ChatLink]{Data: byContact[k]}
+		out[i] = &dataloader.Result[*ContactChats]{Data: &ContactChats{ContactID: k, Links: byContact[k]}}
 	}
 	return out
 }

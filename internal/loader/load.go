@@ -76,7 +76,11 @@ func (l *Loaders) CatalogElement(ctx context.Context, catalogID, id int) (*amocr
 
 // ChatLinks loads the chat links of one contact.
 func (l *Loaders) ChatLinks(ctx context.Context, contactID int) ([]*amocrm.ChatLink, error) {
-	return l.ChatLinksByContactID.Load(ctx, contactID)()
+	cc, err := l.ChatLinksByContactID.Load(ctx, contactID)()
+	if err != nil || cc == nil {
+		return nil, err
+	}
+	return cc.Links, nil
 }
 
 // PrimeContacts caches contacts the caller already holds in full (with their

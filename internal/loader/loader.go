@@ -49,6 +49,12 @@ type ElementKey struct {
 	ID        int
 }
 
+// ContactChats is the chat links of one contact.
+type ContactChats struct {
+	ContactID int
+	Links     []*amocrm.ChatLink
+}
+
 // Loaders holds one request's loaders.
 type Loaders struct {
 	ContactByID          *dataloader.Loader[int, *amocrm.Contact]
@@ -56,14 +62,16 @@ type Loaders struct {
 	CompanyByID          *dataloader.Loader[int, *amocrm.Company]
 	CustomerByID         *dataloader.Loader[int, *amocrm.Customer]
 	CatalogElementByID   *dataloader.Loader[ElementKey, *amocrm.CatalogElement]
-	ChatLinksByContactID *dataloader.Loader[int, []*amocrm.ChatLink]
+	ChatLinksByContactID *dataloader.Loader[int, *ContactChats]
 
 	contacts  *cache[int, *amocrm.Contact]
 	leads     *cache[int, *amocrm.Lead]
 	companies *cache[int, *amocrm.Company]
 	customers *cache[int, *amocrm.Customer]
 	elements  *cache[ElementKey, *amocrm.CatalogElement]
-	chats     *cache[int, []*amocrm.ChatLink]
+	chats     *cache[int, *ContactChats]
+
+	needs needs
 
 	ctx    context.Context
 	client *amocrm.Client
@@ -89,7 +97,7 @@ func New(ctx context.Context, client *amocrm.Client, opts ...Option) *Loaders {
 		ctx: ctx, client: client,
 		contacts: newCache[int, *amocrm.Contact](), leads: newCache[int, *amocrm.Lead](),
 		companies: newCache[int, *amocrm.Company](), customers: newCache[int, *amocrm.Customer](),
-		elements: newCache[ElementKey, *amocrm.CatalogElement](), chats: newCache[int, []*amocrm.ChatLink](),
+		elements: newCache[ElementKey, *amocrm.CatalogElement](), chats: newCache[int, *ContactChats](),
 	}
 	l.ContactByID = newLoader(l.contacts, s.wait, byID(l.fetchContacts, contactID))
 	l.LeadByID = newLoader(l.leads, s.wait, byID(l.fetchLeads, leadID))

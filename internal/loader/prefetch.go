@@ -6,49 +6,85 @@ import (
 	"github.com/amogql/amogql/internal/amocrm"
 )
 
-// A list resolver that already holds every id of the next level starts that
-// level's fetch at once: the ids go upstream in one batch with no batching
-// window, and the per-item resolvers that follow find the fetch in the cache.
-// Ids already cached or under way are not fetched again.
+// A resolver (or a Follow) that already holds every id of the next level
+// starts that level's fetch at once: the ids go upstream in one batch with no
+// batching window, and the per-item resolvers that follow find the fetch in
+// the cache. Ids already cached or under way are not fetched again, but they
+// are followed at this level too, once they arrive.
 
-// prefetch claims the uncached keys and fetches them in the background.
-func prefetch[V any](l *Loaders, c *cache[int, V], ids []int, fetch func(context.Context, []int) ([]V, error), key func(V) int) {
+// prefetch claims the uncached keys, fetches them in the background and then
+// follows every requested row at level.
+func prefetch[V comparable](l *Loaders, c *cache[int, V], ids []int, level int,
+	fetch func(context.Context, []int) ([]V, error), key func(V) int, follow func([]V, int)) {
+	if len(ids) == 0 {
+		return
+	}
 	done := make(chan struct{})
 	var (
 		rows map[int]V
 		err  error
 	)
 	missing := c.claim(ids, done, &rows, &err)
-	if len(missing) == 0 {
-		return
-	}
 	go func() {
-		defer close(done)
-		rows, err = fetchAll(l.ctx, missing, fetch, key)
+		if len(missing) > 0 {
+			rows, err = fetchAll(l.ctx, missing, fetch, key)
+		}
+		// rows and err are read-only from here on: the claimed thunks read them.
+		close(done)
+		if err != nil {
+			return
+		}
+		var zero V
+		all := make([]V, 0, len(ids))
+		seen := make(map[int]bool, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			v, ok := rows[id]
+			if !ok {
+				t, cached := c.Get(l.ctx, id)
+				if !cached {
+					continue
+				}
+				var ferr error
+				if v, ferr = t(); ferr != nil {
+					continue
+				}
+			}
+			if v != zero {
+				all = append(all, v)
+			}
+		}
+		follow(all, level)
 	}()
 }
 
-// PrefetchLeads starts fetching the given leads.
-func (l *Loaders) PrefetchLeads(ids []int) { prefetch(l, l.leads, ids, l.fetchLeads, leadID) }
-
-// PrefetchCompanies starts fetching the given companies.
-func (l *Loaders) PrefetchCompanies(ids []int) {
-	prefetch(l, l.companies, ids, l.fetchCompanies, companyID)
+// PrefetchLeads starts fetching leads of the given level.
+func (l *Loaders) PrefetchLeads(ids []int, level int) {
+	prefetch(l, l.leads, ids, level, l.fetchLeads, leadID, l.FollowLeads)
 }
 
-// PrefetchCustomers starts fetching the given customers.
-func (l *Loaders) PrefetchCustomers(ids []int) {
-	prefetch(l, l.customers, ids, l.fetchCustomers, customerID)
+// PrefetchCompanies starts fetching companies of the given level.
+func (l *Loaders) PrefetchCompanies(ids []int, level int) {
+	prefetch(l, l.companies, ids, level, l.fetchCompanies, companyID, l.FollowCompanies)
 }
 
-// PrefetchContacts starts fetching the given contacts in full.
-func (l *Loaders) PrefetchContacts(ids []int) {
-	prefetch(l, l.contacts, ids, l.fetchContacts, contactID)
+// PrefetchCustomers starts fetching customers of the given level.
+func (l *Loaders) PrefetchCustomers(ids []int, level int) {
+	prefetch(l, l.customers, ids, level, l.fetchCustomers, customerID, l.FollowCustomers)
 }
 
-// PrefetchChatLinks starts fetching the chat links of the given contacts.
-func (l *Loaders) PrefetchChatLinks(contactIDs []int) {
-	fetch := func(ctx context.Context, ids []int) ([]contactChats, error) {
+// PrefetchContacts starts fetching contacts, in full, of the given level.
+func (l *Loaders) PrefetchContacts(ids []int, level int) {
+	prefetch(l, l.contacts, ids, level, l.fetchContacts, contactID, l.FollowContacts)
+}
+
+// PrefetchChatLinks starts fetching the chat links of the given contacts;
+// the links are of the given level.
+func (l *Loaders) PrefetchChatLinks(contactIDs []int, level int) {
+	fetch := func(ctx context.Context, ids []int) ([]*ContactChats, error) {
 		links, _, err := l.client.Contacts.ListChats(l.ctx, &amocrm.ChatListOptions{ContactID: ids})
 		if err != nil {
 			return nil, err
@@ -57,33 +93,18 @@ func (l *Loaders) PrefetchChatLinks(contactIDs []int) {
 		for _, link := range links {
 			by[link.ContactID] = append(by[link.ContactID], link)
 		}
-		out := make([]contactChats, len(ids))
+		out := make([]*ContactChats, len(ids))
 		for i, id := range ids {
-			out[i] = contactChats{id, by[id]}
+			out[i] = &ContactChats{ContactID: id, Links: by[id]}
 		}
 		return out, nil
 	}
-	done := make(chan struct{})
-	var (
-		rows map[int][]*amocrm.ChatLink
-		err  error
-	)
-	missing := l.chats.claim(contactIDs, done, &rows, &err)
-	if len(missing) == 0 {
-		return
-	}
-	go func() {
-		defer close(done)
-		var grouped map[int]contactChats
-		grouped, err = fetchAll(l.ctx, missing, fetch, func(c contactChats) int { return c.id })
-		rows = make(map[int][]*amocrm.ChatLink, len(grouped))
-		for id, c := range grouped {
-			rows[id] = c.links
+	follow := func(cs []*ContactChats, level int) {
+		var links []*amocrm.ChatLink
+		for _, c := range cs {
+			links = append(links, c.Links...)
 		}
-	}()
-}
-
-type contactChats struct {
-	id    int
-	links []*amocrm.ChatLink
+		l.FollowChatLinks(links, level)
+	}
+	prefetch(l, l.chats, contactIDs, level, fetch, func(c *ContactChats) int { return c.ContactID }, follow)
 }

@@ -1,0 +1,190 @@
+package loader
+
+import (
+	"sync"
+
+	"github.com/amogql/amogql/internal/amocrm"
+)
+
+// Entity names a kind of object the loaders fetch.
+type Entity int
+
+// The entities whose relations can be followed.
+const (
+	EntityContact Entity = iota
+	EntityLead
+	EntityCompany
+	EntityCustomer
+	EntityChatLink
+)
+
+// Needs lists the relations of an entity whose full objects a query selects.
+type Needs struct {
+	Contacts, Leads, Companies, Customers, Chats bool
+}
+
+func (n Needs) or(m Needs) Needs {
+	return Needs{
+		Contacts: n.Contacts || m.Contacts, Leads: n.Leads || m.Leads,
+		Companies: n.Companies || m.Companies, Customers: n.Customers || m.Customers,
+		Chats: n.Chats || m.Chats,
+	}
+}
+
+// needs is what the query will ask of each entity's relations. Root
+// resolvers record it for the whole selection tree before their first call.
+//
+// With it, every fetch starts the next level's fetch the moment its own rows
+// arrive, for all rows at once: a nested list costs one call per level no
+// matter how the resolvers below it are scheduled, and without waiting for a
+// batching window.
+//
+// Needs are kept per level of the tree (the root field's objects are level
+// 0, their related objects level 1, …), so the contacts of a company deep in
+// a query do not inherit what the query asks of the top-level contacts.
+type needs struct {
+	mu sync.Mutex
+	by map[needKey]Needs
+}
+
+type needKey struct {
+	entity Entity
+	level  int
+}
+
+// Want records that the query selects the given relations of e at level.
+func (l *Loaders) Want(e Entity, level int, n Needs) {
+	l.needs.mu.Lock()
+	if l.needs.by == nil {
+		l.needs.by = make(map[needKey]Needs)
+	}
+	k := needKey{e, level}
+	l.needs.by[k] = l.needs.by[k].or(n)
+	l.needs.mu.Unlock()
+}
+
+func (l *Loaders) wanted(e Entity, level int) Needs {
+	l.needs.mu.Lock()
+	defer l.needs.mu.Unlock()
+	return l.needs.by[needKey{e, level}]
+}
+
+func appendRefs(ids []int, refs []amocrm.EntityRef) []int {
+	for _, r := range refs {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// The Follow methods start fetching, for all the given objects at once, the
+// relations the query wants of objects at level; what they fetch is followed
+// in turn at level+1.
+
+// FollowContacts starts fetching the wanted relations of contacts.
+func (l *Loaders) FollowContacts(cs []*amocrm.Contact, level int) {
+	n := l.wanted(EntityContact, level)
+	if n == (Needs{}) || len(cs) == 0 {
+		return
+	}
+	var leads, companies, customers, ids []int
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+		if c.Embedded == nil {
+			continue
+		}
+		leads = appendRefs(leads, c.Embedded.Leads)
+		companies = appendRefs(companies, c.Embedded.Companies)
+		customers = appendRefs(customers, c.Embedded.Customers)
+	}
+	if n.Leads {
+		l.PrefetchLeads(leads, level+1)
+	}
+	if n.Companies {
+		l.PrefetchCompanies(companies, level+1)
+	}
+	if n.Customers {
+		l.PrefetchCustomers(customers, level+1)
+	}
+	if n.Chats {
+		l.PrefetchChatLinks(ids, level+1)
+	}
+}
+
+// FollowLeads starts fetching the wanted relations of leads.
+func (l *Loaders) FollowLeads(ls []*amocrm.Lead, level int) {
+	n := l.wanted(EntityLead, level)
+	if n == (Needs{}) {
+		return
+	}
+	var contacts, companies []int
+	for _, x := range ls {
+		if x.Embedded != nil {
+			contacts = appendRefs(contacts, x.Embedded.Contacts)
+			companies = appendRefs(companies, x.Embedded.Companies)
+		}
+	}
+	if n.Contacts {
+		l.PrefetchContacts(contacts, level+1)
+	}
+	if n.Companies {
+		l.PrefetchCompanies(companies, level+1)
+	}
+}
+
+// FollowCompanies starts fetching the wanted relations of companies.
+func (l *Loaders) FollowCompanies(cs []*amocrm.Company, level int) {
+	n := l.wanted(EntityCompany, level)
+	if n == (Needs{}) {
+		return
+	}
+	var contacts, leads, customers []int
+	for _, x := range cs {
+		if x.Embedded != nil {
+			contacts = appendRefs(contacts, x.Embedded.Contacts)
+			leads = appendRefs(leads, x.Embedded.Leads)
+			customers = appendRefs(customers, x.Embedded.Customers)
+		}
+	}
+	if n.Contacts {
+		l.PrefetchContacts(contacts, level+1)
+	}
+	if n.Leads {
+		l.PrefetchLeads(leads, level+1)
+	}
+	if n.Customers {
+		l.PrefetchCustomers(customers, level+1)
+	}
+}
+
+// FollowCustomers starts fetching the wanted relations of customers.
+func (l *Loaders) FollowCustomers(cs []*amocrm.Customer, level int) {
+	n := l.wanted(EntityCustomer, level)
+	if n == (Needs{}) {
+		return
+	}
+	var contacts, companies []int
+	for _, x := range cs {
+		if x.Embedded != nil {
+			contacts = appendRefs(contacts, x.Embedded.Contacts)
+			companies = appendRefs(companies, x.Embedded.Companies)
+		}
+	}
+	if n.Contacts {
+		l.PrefetchContacts(contacts, level+1)
+	}
+	if n.Companies {
+		l.PrefetchCompanies(companies, level+1)
+	}
+}
+
+// FollowChatLinks starts fetching the contacts of chat links, if wanted.
+func (l *Loaders) FollowChatLinks(links []*amocrm.ChatLink, level int) {
+	if !l.wanted(EntityChatLink, level).Contacts {
+		return
+	}
+	ids := make([]int, 0, len(links))
+	for _, x := range links {
+		ids = append(ids, x.ContactID)
+	}
+	l.PrefetchContacts(ids, level+1)
+}
