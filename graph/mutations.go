@@ -121,17 +121,19 @@ func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateCo
 	reqID := deref(in.RequestID)
 	if uerrs := checkUpdate(nil, 0, reqID, in); len(uerrs) > 0 {
 		for _, ue := range uerrs {
-			ue.Field = append([]string{"input"}, ue.Field[2:]...)
+			ue.Index, ue.Field = nil, append([]string{"input"}, ue.Field[2:]...)
 		}
 		return &model.UpdateContactPayload{UserErrors: uerrs}, nil
 	}
 	req := updateRequest(in, reqID)
 	req.ID = 0 // the id is in the path of a single update
 	_, _, err := r.Client.Contacts.UpdateOne(ctx, in.ID, req)
-	if ue := rejected(err, newIndexer([]string{reqID}), "input"); ue != nil {
+	if ue := rejected(err, indexer{}, "input"); ue != nil {
+		// One object, not a list: every error is the input's own.
 		for _, e := range ue {
-			if len(e.Field) >= 2 {
-				e.Field = append([]string{"input"}, e.Field[2:]...)
+			e.Index, e.Field = nil, []string{"input"}
+			if e.UpstreamPath != nil {
+				e.Field = append(e.Field, camelPath(*e.UpstreamPath)...)
 			}
 		}
 		return &model.UpdateContactPayload{UserErrors: ue}, nil
