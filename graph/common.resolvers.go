@@ -74,13 +74,8 @@ func (r *Resolver) CustomFieldValue() CustomFieldValueResolver { return &customF
 // PageInfo returns PageInfoResolver implementation.
 func (r *Resolver) PageInfo() PageInfoResolver { return &pageInfoResolver{r} }
 
-type catalogElementLinkResolver struct{ *Resolver }
-type customFieldValueResolver struct{ *Resolver }
-type pageInfoResolver struct{ *Resolver }
-
-func elementCatalogID(obj *amocrm.CatalogElementLink) *int {
-	if obj.Metadata != nil && obj.Metadata.CatalogID != 0 {
-		return &obj.Metadata.CatalogID
-	}
-	return obj.CatalogID
-}
+type (
+	catalogElementLinkResolver struct{ *Resolver }
+	customFieldValueResolver   struct{ *Resolver }
+	pageInfoResolver           struct{ *Resolver }
+)

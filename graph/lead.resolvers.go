@@ -89,5 +89,7 @@ func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }
 // Lead returns LeadResolver implementation.
 func (r *Resolver) Lead() LeadResolver { return &leadResolver{r} }
 
-type customerResolver struct{ *Resolver }
-type leadResolver struct{ *Resolver }
+type (
+	customerResolver struct{ *Resolver }
+	leadResolver     struct{ *Resolver }
+)

@@ -94,3 +94,11 @@ func fieldStrings(fields []amocrm.CustomFieldValues, code string) []string {
 	}
 	return out
 }
+
+// elementCatalogID returns the catalog of a linked element, wherever amoCRM put it.
+func elementCatalogID(obj *amocrm.CatalogElementLink) *int {
+	if obj.Metadata != nil && obj.Metadata.CatalogID != 0 {
+		return &obj.Metadata.CatalogID
+	}
+	return obj.CatalogID
+}
