@@ -1,28 +1,259 @@
 package sandbox
 
 import (
+	"bytes"
+	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
 // Faults are switches that make the sandbox misbehave like a troubled
-// upstream. Phase 1 only carries the latency set by WithLatency; the other
-// switches follow.
+// upstream, for resilience tests. They apply to /api/v4 calls only (not to
+// the OAuth endpoint) and may be flipped at any time, concurrently with
+// traffic.
 type Faults struct {
-	Latency time.Duration // added to every /api/v4 response
+	// Latency is added before every /api/v4 response.
+	Latency time.Duration
+	// Status, if non-zero, answers every /api/v4 call with this status:
+	// 403 and 429 with an HTML body (as upstream's nginx does), 204 and 304
+	// with none, anything else with problem+json. Values outside 200–599
+	// are answered as 500.
+	Status int
+	// FailNext limits Status, MalformedJSON and ResetConn to the next N
+	// calls; 0 means every call while they are set.
+	FailNext int
+	// MalformedJSON answers 200 with the first half of the real JSON body.
+	// The call is executed: a write the client sees fail did happen.
+	MalformedJSON bool
+	// ResetConn closes the connection (with a TCP reset) without a response.
+	// Note that net/http clients retry an idempotent request once when a
+	// reused keep-alive connection dies this way.
+	ResetConn bool
+	// EnforceRPS, if > 0, answers 429 (HTML body, no Retry-After) to a call
+	// that would make more than this many accepted calls with the same
+	// bearer token within one second (sliding window; the fraction is
+	// dropped, minimum 1). Rejected calls do not count towards the window.
+	EnforceRPS float64
+	// BlockAfter429s, if > 0, blocks the account after this many 429s
+	// (counted from the last SetFaults or ClearFaults): every /api/v4 call
+	// is then answered 403 with an HTML body until ClearFaults.
+	BlockAfter429s int
 }
 
-// faultState holds the current fault switches.
-type faultState struct{ faults Faults }
+// faultState is the live state behind the fault switches.
+type faultState struct {
+	mu       sync.Mutex
+	base     time.Duration // WithLatency's value, restored by ClearFaults
+	f        Faults
+	failLeft int  // calls FailNext still allows to fail
+	blocked  bool // BlockAfter429s tripped; only ClearFaults lifts it
+	since429 int  // 429s since the last SetFaults / ClearFaults
+	count429 int  // 429s since New / ResetCalls, reported by Count429
+	windows  map[string][]time.Time
+}
 
-func (f *faultState) init(latency time.Duration) { f.faults.Latency = latency }
-func (f *faultState) resetCount429()             {}
+func (fs *faultState) init(latency time.Duration) {
+	fs.base = latency
+	fs.f = Faults{Latency: latency}
+	fs.windows = map[string][]time.Time{}
+}
 
-// gate applies the fault switches to one /api/v4 call and reports whether
-// it may proceed and whether its body must be mangled.
+func (fs *faultState) resetCount429() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.count429 = 0
+}
+
+// SetFaults replaces the fault switches. A block tripped by BlockAfter429s
+// stays until ClearFaults, as upstream's stays until support lifts it.
+func (s *Sandbox) SetFaults(f Faults) {
+	fs := &s.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
+		f.Status = http.StatusInternalServerError
+	}
+	fs.f = f
+	fs.failLeft = f.FailNext
+	fs.since429 = 0
+	fs.windows = map[string][]time.Time{}
+}
+
+// ClearFaults turns every fault off, lifts the account block and restores
+// the latency WithLatency set.
+func (s *Sandbox) ClearFaults() {
+	fs := &s.faults
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.f = Faults{Latency: fs.base}
+	fs.failLeft = 0
+	fs.blocked = false
+	fs.since429 = 0
+	fs.windows = map[string][]time.Time{}
+}
+
+// Count429 returns how many 429 answers the sandbox gave since New or the
+// last ResetCalls (rate limit and Status: 429 alike).
+func (s *Sandbox) Count429() int {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	return s.faults.count429
+}
+
+// verdict is what the fault switches decide for one call.
+type verdict int
+
+const (
+	pass verdict = iota
+	blockedAccount
+	rateLimited
+	forcedStatus
+	resetConn
+	malformedBody
+)
+
+// decide picks the verdict for a call with token arriving at now.
+func (fs *faultState) decide(token string, now time.Time) (verdict, int) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	f := fs.f
+	if fs.blocked {
+		return blockedAccount, http.StatusForbidden
+	}
+	if f.EnforceRPS > 0 && !fs.admit(token, now, max(1, int(f.EnforceRPS))) {
+		fs.note429()
+		return rateLimited, http.StatusTooManyRequests
+	}
+	if !(f.ResetConn || f.Status != 0 || f.MalformedJSON) || (f.FailNext > 0 && fs.failLeft == 0) {
+		return pass, 0
+	}
+	if f.FailNext > 0 {
+		fs.failLeft--
+	}
+	switch {
+	case f.ResetConn:
+		return resetConn, 0
+	case f.Status != 0:
+		if f.Status == http.StatusTooManyRequests {
+			fs.note429()
+		}
+		return forcedStatus, f.Status
+	}
+	return malformedBody, 0
+}
+
+// admit records a call in its token's one-second window unless the window
+// already holds limit calls. The caller holds fs.mu.
+func (fs *faultState) admit(token string, now time.Time, limit int) bool {
+	window := fs.windows[token]
+	cut := 0
+	for cut < len(window) && !window[cut].After(now.Add(-time.Second)) {
+		cut++
+	}
+	window = window[cut:]
+	if len(window) >= limit {
+		fs.windows[token] = window
+		return false
+	}
+	fs.windows[token] = append(window, now)
+	return true
+}
+
+// note429 counts a 429 and trips the block when BlockAfter429s is reached.
+// The caller holds fs.mu.
+func (fs *faultState) note429() {
+	fs.count429++
+	fs.since429++
+	if fs.f.BlockAfter429s > 0 && fs.since429 >= fs.f.BlockAfter429s {
+		fs.blocked = true
+	}
+}
+
+func (fs *faultState) latency() time.Duration {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.f.Latency
+}
+
+// gate applies the fault switches to one /api/v4 call. It reports whether
+// the call may proceed and whether its body must be mangled.
 func (s *Sandbox) gate(w *statusWriter, r *http.Request) (proceed, malformed bool) {
-	return true, false
+	if d := s.faults.latency(); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			w.aborted = true // the client is gone; nobody reads an answer
+			return false, false
+		}
+	}
+	v, status := s.faults.decide(bearerToken(r), s.cfg.now())
+	switch v {
+	case blockedAccount, rateLimited:
+		writeHTML(w, status)
+	case forcedStatus:
+		writeFault(w, status)
+	case resetConn:
+		abort(w)
+	case malformedBody:
+		return true, true
+	default:
+		return true, false
+	}
+	return false, false
 }
 
-// serveMalformed serves a call whose body must be mangled.
-func (s *Sandbox) serveMalformed(w *statusWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// writeFault answers a forced status the way upstream answers it.
+func writeFault(w http.ResponseWriter, status int) {
+	switch status {
+	case http.StatusForbidden, http.StatusTooManyRequests:
+		writeHTML(w, status)
+	case http.StatusNoContent, http.StatusNotModified:
+		w.WriteHeader(status)
+	default:
+		writeProblem(w, status, "Injected fault")
+	}
+}
+
+// abort drops the connection without an answer, with a TCP reset where
+// possible. Connections that cannot be hijacked (HTTP/2) are aborted with
+// http.ErrAbortHandler, which net/http handles silently.
+func abort(w *statusWriter) {
+	w.aborted = true
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// serveMalformed serves the call, then answers 200 with the first half of
+// the body it produced (a fixed fragment when it produced too little).
+func (s *Sandbox) serveMalformed(w *statusWriter, r *http.Request) {
+	bw := &bufferWriter{header: http.Header{}}
+	s.mux.ServeHTTP(bw, r)
+	body := bw.body.Bytes()
+	if len(body) < 4 {
+		body = []byte(`{"_embedded":{"items":[{"id":`)
+	} else {
+		body = body[:len(body)/2]
+	}
+	w.Header().Set("Content-Type", contentHAL)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// bufferWriter captures a handler's answer for serveMalformed.
+type bufferWriter struct {
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header         { return b.header }
+func (b *bufferWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *bufferWriter) WriteHeader(int)             {}
