@@ -47,8 +47,6 @@ type apiError struct {
 	errs   []elementErrors
 }
 
-func (e *apiError) Error() string { return fmt.Sprintf("%d %s", e.status, e.detail) }
-
 // badRequest is the 400 "Request validation failed" with validation-errors.
 func badRequest(errs []elementErrors) *apiError {
 	return &apiError{status: http.StatusBadRequest, detail: "Request validation failed", errs: errs}

@@ -10,6 +10,17 @@
 // counters, a log of every request, fault switches (latency, forced statuses,
 // malformed bodies, reset connections, the 7 rps limit and the account block)
 // and an OAuth 2.0 token endpoint with single-use refresh tokens.
+//
+// Demo data (see demo.go, demo_docs.go) is deterministic for a given
+// WithSeed and WithContacts. It always holds the documentation's examples:
+// contact 3 "Иван Иванов" (leads 1 and 3916883, customer 134923, company 1,
+// tag 145471), contacts 7143599 "1" and 7767065 "dsgdsg" (no fields, tags or
+// company; the least recently updated contacts) and contact 3102959 linked
+// to chat 6cbab3d5-c4c1-46ff-b710-ad59ad10805f by link 26219. Generated
+// contacts start at 10000001, which has every relation (company, leads,
+// customers, catalog elements, chats, tags, phone and email); 10000002 has
+// none. Contacts created through the API get ids from 40401635 up, the ids
+// of the documentation's POST example.
 package sandbox
 
 import (
@@ -222,8 +233,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // unmatched answers a request no route serves: 404, or 405 when another
-// method of the path exists. Upstream uses problem+json for both, so we do too
-// instead of ServeMux's plain-text bodies.
+// method of the path exists, as problem+json like upstream's other errors
+// rather than ServeMux's plain text (upstream's 405 body is unconfirmed).
 func (s *Sandbox) unmatched(w http.ResponseWriter, r *http.Request) {
 	h, _ := s.mux.Handler(r)
 	probe := &probeWriter{header: http.Header{}}
