@@ -25,7 +25,6 @@ func (r *queryResolver) chatLinks(ctx context.Context, contactIDs []int, chatIDs
 	if err != nil {
 		return nil, err
 	}
-	wantSelections(ctx, l)
 	links, _, err := r.Client.Contacts.ListChats(ctx, &amocrm.ChatListOptions{ContactID: contactIDs, ChatID: chatIDs})
 	if err != nil {
 		return nil, err
@@ -64,7 +63,6 @@ func (r *mutationResolver) linkChats(ctx context.Context, input []*model.LinkCha
 	}
 	if l, err := loader.For(ctx); err == nil {
 		l.ForgetChatLinks(contactIDs)
-		wantSelections(ctx, l)
 		l.FollowChatLinks(links, 0)
 	}
 	if links == nil {

@@ -50,8 +50,7 @@ func (r *queryResolver) Company(ctx context.Context, id int) (*amocrm.Company, e
 	if err != nil {
 		return nil, err
 	}
-	wantSelections(ctx, l)
-	company, _, err := r.Client.Companies.Get(ctx, id, &amocrm.GetOptions{With: loader.CompaniesWith()})
+	company, _, err := r.Client.Companies.Get(ctx, id, &amocrm.GetOptions{With: l.With(loader.EntityCompany)})
 	if err != nil || company == nil {
 		return nil, err
 	}

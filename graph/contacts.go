@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/amogql/amogql/graph/model"
@@ -9,9 +10,16 @@ import (
 	"github.com/amogql/amogql/internal/loader"
 )
 
-// fullWith is every with= value of a contact: a contact fetched with all of
-// them can stand in for one loaded by id.
-var fullWith = []string{"leads", "customers", "catalog_elements"}
+// covers reports whether contacts fetched with have every relation that
+// contacts loaded by id carry, so they can stand in for them.
+func covers(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
 
 const (
 	defaultFirst = 50
@@ -25,7 +33,6 @@ func (r *queryResolver) contact(ctx context.Context, id int) (*amocrm.Contact, e
 	if err != nil {
 		return nil, err
 	}
-	wantSelections(ctx, l)
 	opCtx, sets := currentContactSets(ctx)
 	with := contactWith(opCtx, sets...)
 	var opts *amocrm.GetOptions
@@ -37,7 +44,7 @@ func (r *queryResolver) contact(ctx context.Context, id int) (*amocrm.Contact, e
 		return nil, err
 	}
 	cs := []*amocrm.Contact{c}
-	if len(with) == len(fullWith) {
+	if covers(with, l.With(loader.EntityContact)) {
 		l.PrimeContacts(cs)
 	}
 	l.FollowContacts(cs, 0)
@@ -71,7 +78,6 @@ func (r *queryResolver) contacts(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	wantSelections(ctx, l)
 	opCtx, sets := connectionContactSets(ctx)
 	opts.With = contactWith(opCtx, sets...)
 
@@ -92,7 +98,7 @@ func (r *queryResolver) contacts(ctx context.Context, first *int, after *string,
 	default:
 		conn.HasNext = probe(ctx, r.Client, *opts, offset+n)
 	}
-	if len(opts.With) == len(fullWith) {
+	if covers(opts.With, l.With(loader.EntityContact)) {
 		l.PrimeContacts(contacts)
 	}
 	l.FollowContacts(contacts, 0)

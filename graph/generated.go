@@ -4603,8 +4603,8 @@ func (ec *executionContext) _Customer_nextPrice(ctx context.Context, field graph
 			return obj.NextPrice, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v amocrm.Money) graphql.Marshaler {
+			return ec.marshalNInt2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4856,8 +4856,8 @@ func (ec *executionContext) _Customer_ltv(ctx context.Context, field graphql.Col
 			return obj.Ltv, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v amocrm.Money) graphql.Marshaler {
+			return ec.marshalNInt2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4902,8 +4902,8 @@ func (ec *executionContext) _Customer_averageCheck(ctx context.Context, field gr
 			return obj.AverageCheck, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v amocrm.Money) graphql.Marshaler {
+			return ec.marshalNInt2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5122,8 +5122,8 @@ func (ec *executionContext) _Lead_price(ctx context.Context, field graphql.Colle
 			return obj.Price, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v amocrm.Money) graphql.Marshaler {
+			return ec.marshalNInt2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10347,6 +10347,20 @@ func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.Selectio
 	res := model.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐMoney(ctx context.Context, v any) (amocrm.Money, error) {
+	res, err := model.UnmarshalMoney(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐMoney(ctx context.Context, sel ast.SelectionSet, v amocrm.Money) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalMoney(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
 }

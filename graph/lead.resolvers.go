@@ -74,8 +74,7 @@ func (r *queryResolver) Lead(ctx context.Context, id int) (*amocrm.Lead, error) 
 	if err != nil {
 		return nil, err
 	}
-	wantSelections(ctx, l)
-	lead, _, err := r.Client.Leads.Get(ctx, id, &amocrm.GetOptions{With: loader.LeadsWith()})
+	lead, _, err := r.Client.Leads.Get(ctx, id, &amocrm.GetOptions{With: l.With(loader.EntityLead)})
 	if err != nil || lead == nil {
 		return nil, err
 	}

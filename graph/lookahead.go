@@ -100,20 +100,56 @@ var relations = map[string]map[string]string{
 	"LinkChatsPayload":      {"chatLinks": "ChatLink"},
 }
 
+// embedWith maps the relation fields amoCRM embeds only on request to the
+// with= value that asks for them.
+var embedWith = map[string]map[string]string{
+	"Contact":  {"leads": "leads", "customers": "customers", "catalogElements": "catalog_elements"},
+	"Lead":     {"contacts": "contacts", "catalogElements": "catalog_elements"},
+	"Company":  {"contacts": "contacts", "leads": "leads", "customers": "customers"},
+	"Customer": {"contacts": "contacts", "companies": "companies"},
+}
+
 var entities = map[string]loader.Entity{
 	"Contact": loader.EntityContact, "Lead": loader.EntityLead, "Company": loader.EntityCompany,
 	"Customer": loader.EntityCustomer, "ChatLink": loader.EntityChatLink,
 }
 
-// wantSelections tells the loaders, before the root field's first call, which
-// relations the whole query selects at every depth, so each fetch can start
-// the next level's fetch as soon as its rows arrive.
-func wantSelections(ctx context.Context, l *loader.Loaders) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
-		return
+// Lookahead is a gqlgen extension that reads the whole operation before any
+// resolver runs and tells the request's loaders what it selects: which
+// relations each fetch must embed (with=) and which related objects each
+// level will want in full. Reading it once up front, rather than in each
+// root resolver, means root fields that run in parallel all fetch with the
+// same with= values, so what one caches is complete for the other.
+type Lookahead struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = Lookahead{}
+
+// ExtensionName names the extension in gqlgen's registry.
+func (Lookahead) ExtensionName() string { return "Lookahead" }
+
+// Validate accepts any schema.
+func (Lookahead) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptOperation walks the operation, then runs it.
+func (Lookahead) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if l, err := loader.For(ctx); err == nil {
+		opCtx := graphql.GetOperationContext(ctx)
+		if op := opCtx.Operation; op != nil {
+			root := "Query"
+			if op.Operation == ast.Mutation {
+				root = "Mutation"
+			}
+			for _, f := range graphql.CollectFields(opCtx, op.SelectionSet, []string{root}) {
+				if f.Definition != nil {
+					walkSelections(opCtx, l, f.Selections, f.Definition.Type.Name(), 0, 0)
+				}
+			}
+		}
 	}
-	walkSelections(graphql.GetOperationContext(ctx), l, fc.Field.Selections, fc.Field.Definition.Type.Name(), 0, 0)
+	return next(ctx)
 }
 
 // maxWalkDepth bounds the walk; deeper queries are refused by the depth limit anyway.
@@ -127,10 +163,14 @@ func walkSelections(opCtx *graphql.OperationContext, l *loader.Loaders, set ast.
 		return
 	}
 	var n loader.Needs
+	e, isEntity := entities[typeName]
 	for _, f := range graphql.CollectFields(opCtx, set, []string{typeName}) {
 		child, ok := kids[f.Name]
 		if !ok {
 			continue
+		}
+		if w := embedWith[typeName][f.Name]; w != "" {
+			l.WantWith(e, w)
 		}
 		full := !onlyID(opCtx, f.Selections, child)
 		switch f.Name {
@@ -146,12 +186,12 @@ func walkSelections(opCtx *graphql.OperationContext, l *loader.Loaders, set ast.
 			n.Chats = true // links are only known by fetching them
 		}
 		next := level
-		if _, isEntity := entities[typeName]; isEntity {
+		if isEntity {
 			next++
 		}
 		walkSelections(opCtx, l, f.Selections, child, next, depth+1)
 	}
-	if e, ok := entities[typeName]; ok && n != (loader.Needs{}) {
+	if isEntity && n != (loader.Needs{}) {
 		l.Want(e, level, n)
 	}
 }

@@ -145,7 +145,6 @@ func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateCo
 	if err != nil {
 		return nil, err
 	}
-	wantSelections(ctx, l)
 	l.ForgetContacts([]int{in.ID})
 	l.PrefetchContacts([]int{in.ID}, 0)
 	c, err := l.Contact(ctx, in.ID)
@@ -167,7 +166,6 @@ func reload(ctx context.Context, written []*amocrm.Contact, ix indexer, reqIDs [
 	if err != nil {
 		return nil, err
 	}
-	wantSelections(ctx, l)
 	ids := make([]int, 0, len(written))
 	byIndex := make(map[int]int, len(written)) // input index -> contact id
 	for i, w := range written {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/amogql/amogql/internal/amocrm"
 )
 
 // InputError is returned when a scalar input cannot be read. The error
@@ -123,4 +125,13 @@ func UnmarshalRawJSON(v any) (json.RawMessage, error) {
 		return nil, &InputError{Scalar: "JSON", Reason: err.Error()}
 	}
 	return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), nil
+}
+
+// MarshalMoney writes an amoCRM amount as a GraphQL Int.
+func MarshalMoney(m amocrm.Money) graphql.Marshaler { return graphql.MarshalInt(int(m)) }
+
+// UnmarshalMoney reads a GraphQL Int as an amoCRM amount.
+func UnmarshalMoney(v any) (amocrm.Money, error) {
+	i, err := graphql.UnmarshalInt(v)
+	return amocrm.Money(i), err
 }

@@ -2,7 +2,6 @@ package amocrm
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -18,7 +17,7 @@ type Customer struct {
 	ID   int    `json:"id"`
 	Name string `json:"name"`
 	// NextPrice is the expected purchase amount.
-	NextPrice int `json:"next_price"`
+	NextPrice Money `json:"next_price"`
 	// NextDate is the expected purchase date (Unix seconds).
 	NextDate          *int64 `json:"next_date"`
 	ResponsibleUserID int    `json:"responsible_user_id"`
@@ -33,43 +32,12 @@ type Customer struct {
 	IsDeleted     bool   `json:"is_deleted"`
 	// CustomFieldsValues is nil when upstream sends null (no values).
 	CustomFieldsValues []CustomFieldValues `json:"custom_fields_values"`
-	Ltv                int                 `json:"ltv"`
+	Ltv                Money               `json:"ltv"`
 	PurchasesCount     int                 `json:"purchases_count"`
-	AverageCheck       int                 `json:"average_check"`
+	AverageCheck       Money               `json:"average_check"`
 	AccountID          int                 `json:"account_id"`
 	Links              *Links              `json:"_links,omitempty"`
 	Embedded           *CustomerEmbedded   `json:"_embedded,omitempty"`
-}
-
-// UnmarshalJSON decodes a customer, accepting the money fields (NextPrice,
-// Ltv, AverageCheck) as fractional numbers or numeric strings, rounded.
-func (c *Customer) UnmarshalJSON(data []byte) error {
-	type plain Customer
-	aux := struct {
-		*plain
-		NextPrice    json.RawMessage `json:"next_price"`
-		Ltv          json.RawMessage `json:"ltv"`
-		AverageCheck json.RawMessage `json:"average_check"`
-	}{plain: (*plain)(c)}
-	if err := json.Unmarshal(data, &aux); err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		name string
-		raw  json.RawMessage
-		dst  *int
-	}{
-		{"next_price", aux.NextPrice, &c.NextPrice},
-		{"ltv", aux.Ltv, &c.Ltv},
-		{"average_check", aux.AverageCheck, &c.AverageCheck},
-	} {
-		v, err := intOf(f.raw)
-		if err != nil {
-			return fmt.Errorf("customer %d %s: %w", c.ID, f.name, err)
-		}
-		*f.dst = v
-	}
-	return nil
 }
 
 // CustomerEmbedded holds a customer's related entities. A nil slice means

@@ -21,9 +21,9 @@ type Lead struct {
 	Name string `json:"name"`
 	// Price is the lead's budget. A fractional number from upstream is
 	// rounded to the nearest integer.
-	Price             int `json:"price"`
-	ResponsibleUserID int `json:"responsible_user_id"`
-	GroupID           int `json:"group_id"`
+	Price             Money `json:"price"`
+	ResponsibleUserID int   `json:"responsible_user_id"`
+	GroupID           int   `json:"group_id"`
 	// StatusID is the pipeline stage; 142 is won, 143 is lost in every
 	// pipeline.
 	StatusID     int  `json:"status_id"`
@@ -48,22 +48,19 @@ type Lead struct {
 	Embedded               *LeadEmbedded `json:"_embedded,omitempty"`
 }
 
-// UnmarshalJSON decodes a lead, accepting a price sent as a fractional
-// number (123.0) or a numeric string.
-func (l *Lead) UnmarshalJSON(data []byte) error {
-	type plain Lead
-	aux := struct {
-		*plain
-		Price json.RawMessage `json:"price"`
-	}{plain: (*plain)(l)}
-	if err := json.Unmarshal(data, &aux); err != nil {
-		return err
-	}
-	price, err := intOf(aux.Price)
+// Money is an amount amoCRM sends as an integer, though some accounts send
+// a fractional number or a numeric string; those are rounded. Decoding it in
+// the field, not in a whole-object UnmarshalJSON, keeps entity decoding in a
+// single pass.
+type Money int
+
+// UnmarshalJSON accepts a number, a numeric string or null.
+func (m *Money) UnmarshalJSON(raw []byte) error {
+	v, err := intOf(raw)
 	if err != nil {
-		return fmt.Errorf("lead %d price: %w", l.ID, err)
+		return fmt.Errorf("amount %w", err)
 	}
-	l.Price = price
+	*m = Money(v)
 	return nil
 }
 

@@ -135,7 +135,7 @@ func TestLead_UnmarshalJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if l.Price != tt.want || l.ID != 5 || l.Name != "n" || l.ClosedAt == nil || *l.ClosedAt != 1 {
+			if int(l.Price) != tt.want || l.ID != 5 || l.Name != "n" || l.ClosedAt == nil || *l.ClosedAt != 1 {
 				t.Errorf("decoded %+v, want price %d with the other fields kept", l, tt.want)
 			}
 		})
@@ -147,8 +147,8 @@ func TestLead_UnmarshalJSON(t *testing.T) {
 			writeJSON(w, http.StatusOK, `{"id":1,"price":"lots"}`)
 		})
 		_, _, err := client.Leads.Get(t.Context(), 1, nil)
-		if err == nil || !strings.Contains(err.Error(), "price") || !isUnavailable(err) {
-			t.Errorf("err = %v, want ErrUnavailable naming the price", err)
+		if err == nil || !strings.Contains(err.Error(), `amount "lots"`) || !isUnavailable(err) {
+			t.Errorf("err = %v, want ErrUnavailable naming the bad amount", err)
 		}
 	})
 }

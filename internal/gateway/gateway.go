@@ -156,6 +156,7 @@ func New(log zerolog.Logger, cfg Config, client *amocrm.Client, holdsToken bool)
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
+	gql.Use(graph.Lookahead{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))
 	gql.SetRecoverFunc(graph.RecoverFunc(log))
 	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -97,7 +97,7 @@ func TestMutations_RefusedBeforeUpstream(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, query, code string
-		userError     bool
+		userError         bool
 	}{
 		{"empty create batch", `mutation { createContacts(input: []) { contacts { id } } }`, "BAD_USER_INPUT", false},
 		{"empty update batch", `mutation { updateContacts(input: []) { contacts { id } } }`, "BAD_USER_INPUT", false},

@@ -100,28 +100,28 @@ func customerID(c *amocrm.Customer) int { return c.ID }
 
 func (l *Loaders) fetchContacts(_ context.Context, ids []int) ([]*amocrm.Contact, error) {
 	cs, _, err := l.client.Contacts.List(l.ctx, &amocrm.ContactListOptions{
-		With: contactsWith, Limit: len(ids), Filter: &amocrm.ContactFilter{ID: ids},
+		With: l.With(EntityContact), Limit: len(ids), Filter: &amocrm.ContactFilter{ID: ids},
 	})
 	return cs, err
 }
 
 func (l *Loaders) fetchLeads(_ context.Context, ids []int) ([]*amocrm.Lead, error) {
 	ls, _, err := l.client.Leads.List(l.ctx, &amocrm.LeadListOptions{
-		With: leadsWith, Limit: len(ids), Filter: &amocrm.LeadFilter{ID: ids},
+		With: l.With(EntityLead), Limit: len(ids), Filter: &amocrm.LeadFilter{ID: ids},
 	})
 	return ls, err
 }
 
 func (l *Loaders) fetchCompanies(_ context.Context, ids []int) ([]*amocrm.Company, error) {
 	cs, _, err := l.client.Companies.List(l.ctx, &amocrm.CompanyListOptions{
-		With: companiesWith, Limit: len(ids), Filter: &amocrm.CompanyFilter{ID: ids},
+		With: l.With(EntityCompany), Limit: len(ids), Filter: &amocrm.CompanyFilter{ID: ids},
 	})
 	return cs, err
 }
 
 func (l *Loaders) fetchCustomers(_ context.Context, ids []int) ([]*amocrm.Customer, error) {
 	cs, _, err := l.client.Customers.List(l.ctx, &amocrm.CustomerListOptions{
-		With: customersWith, Limit: len(ids), Filter: &amocrm.CustomerFilter{ID: ids},
+		With: l.With(EntityCustomer), Limit: len(ids), Filter: &amocrm.CustomerFilter{ID: ids},
 	})
 	return cs, err
 }

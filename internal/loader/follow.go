@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/amogql/amogql/internal/amocrm"
@@ -43,8 +44,9 @@ func (n Needs) or(m Needs) Needs {
 // 0, their related objects level 1, …), so the contacts of a company deep in
 // a query do not inherit what the query asks of the top-level contacts.
 type needs struct {
-	mu sync.Mutex
-	by map[needKey]Needs
+	mu   sync.Mutex
+	by   map[needKey]Needs
+	with map[Entity][]string
 }
 
 type needKey struct {
@@ -61,6 +63,31 @@ func (l *Loaders) Want(e Entity, level int, n Needs) {
 	k := needKey{e, level}
 	l.needs.by[k] = l.needs.by[k].or(n)
 	l.needs.mu.Unlock()
+}
+
+// WantWith records with= values that fetches of e must carry: the
+// relations the query selects on e anywhere, even if only their ids.
+func (l *Loaders) WantWith(e Entity, with ...string) {
+	l.needs.mu.Lock()
+	defer l.needs.mu.Unlock()
+	if l.needs.with == nil {
+		l.needs.with = make(map[Entity][]string)
+	}
+	for _, w := range with {
+		if !slices.Contains(l.needs.with[e], w) {
+			l.needs.with[e] = append(l.needs.with[e], w)
+		}
+	}
+}
+
+// With returns the with= values fetches of e carry, in a fixed order so
+// equal queries send equal URLs.
+func (l *Loaders) With(e Entity) []string {
+	l.needs.mu.Lock()
+	defer l.needs.mu.Unlock()
+	w := slices.Clone(l.needs.with[e])
+	slices.Sort(w)
+	return w
 }
 
 func (l *Loaders) wanted(e Entity, level int) Needs {

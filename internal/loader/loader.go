@@ -25,24 +25,6 @@ import (
 // is added to each nested level of a query.
 const DefaultWait = 2 * time.Millisecond
 
-// contactsWith is what a contact fetched by id always carries: the relations
-// that amoCRM only embeds on request. Asking costs nothing extra in the same call.
-var contactsWith = []string{"leads", "customers", "catalog_elements"}
-
-// The relations leads, companies and customers carry when fetched by id, for
-// the same reason: every relation the schema offers, in the one call.
-var (
-	leadsWith     = []string{"contacts", "catalog_elements"}
-	companiesWith = []string{"contacts", "leads", "customers"}
-	customersWith = []string{"contacts", "companies"}
-)
-
-// LeadsWith, CompaniesWith and CustomersWith are the with= values a lead,
-// company or customer needs to answer every relation of the schema.
-func LeadsWith() []string     { return leadsWith }
-func CompaniesWith() []string { return companiesWith }
-func CustomersWith() []string { return customersWith }
-
 // ElementKey identifies a catalog element: ids are only unique within a catalog.
 type ElementKey struct {
 	CatalogID int

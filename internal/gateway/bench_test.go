@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/sandbox"
+)
+
+// benchQueries are the queries of README's cost table.
+var benchQueries = []struct {
+	name, query string
+	calls       int
+}{
+	{"ContactByID", `{ contact(id: 3) { id name firstName lastName phones emails } }`, 1},
+	{"Contacts50LeadsCompanies", `{ contacts(first: 50) { nodes { id name leads { id name price } companies { id name } } } }`, 3},
+	{"Contacts250Companies", `{ contacts(first: 250) { nodes { id name companies { id name } } } }`, 2},
+}
+
+// replay is an upstream that answers from recordings of the sandbox, so a
+// benchmark measures the gateway, not the emulator behind it. A request it
+// has not seen goes to the sandbox and is recorded.
+type replay struct {
+	sb *sandbox.Sandbox
+	mu sync.Mutex
+	m  map[string]recorded
+}
+
+type recorded struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	key := req.Method + " " + req.URL.RequestURI()
+	r.mu.Lock()
+	rec, ok := r.m[key]
+	r.mu.Unlock()
+	if !ok || req.Method != http.MethodGet {
+		rw := httptest.NewRecorder()
+		r.sb.ServeHTTP(rw, req)
+		rec = recorded{rw.Code, rw.Header().Clone(), rw.Body.Bytes()}
+		r.mu.Lock()
+		r.m[key] = rec
+		r.mu.Unlock()
+	}
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(rec.body)
+}
+
+// bodies returns the recorded upstream bodies, for the decoding baseline.
+func (r *replay) bodies() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out [][]byte
+	for _, rec := range r.m {
+		out = append(out, rec.body)
+	}
+	return out
+}
+
+func benchGateway(b *testing.B) (http.Handler, *replay) {
+	rp := &replay{sb: sandbox.New(), m: map[string]recorded{}}
+	up := httptest.NewServer(rp)
+	b.Cleanup(up.Close)
+	cfg := Config{}
+	client, err := NewClient(cfg, up.URL, sandbox.DefaultToken, zerolog.Nop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return New(zerolog.Nop(), cfg, client, true), rp
+}
+
+func post(b *testing.B, h http.Handler, body []byte) {
+	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rw := httptest.NewRecorder()
+	h.ServeHTTP(rw, req)
+	if rw.Code != http.StatusOK || bytes.Contains(rw.Body.Bytes(), []byte(`"errors"`)) {
+		b.Fatalf("status %d: %s", rw.Code, rw.Body.String())
+	}
+}
+
+// BenchmarkQuery runs whole GraphQL executions — HTTP handler, parse,
+// validate, resolve, loaders, upstream HTTP over loopback, JSON out —
+// against recorded sandbox answers at zero latency.
+func BenchmarkQuery(b *testing.B) {
+	for _, q := range benchQueries {
+		b.Run(q.name, func(b *testing.B) {
+			h, rp := benchGateway(b)
+			body, _ := json.Marshal(map[string]string{"query": q.query})
+			post(b, h, body) // record the upstream answers
+			rp.sb.ResetCalls()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				post(b, h, body)
+			}
+			if n := rp.sb.TotalCalls(); n != 0 {
+				b.Fatalf("%d upstream calls missed the recording", n)
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeUpstream is the floor the gateway is measured against:
+// decoding the same upstream answers into the client's types, nothing else.
+func BenchmarkDecodeUpstream(b *testing.B) {
+	for _, q := range benchQueries {
+		b.Run(q.name, func(b *testing.B) {
+			h, rp := benchGateway(b)
+			body, _ := json.Marshal(map[string]string{"query": q.query})
+			post(b, h, body)
+			bodies := rp.bodies()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				for _, raw := range bodies {
+					if err := decodeAny(raw); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// decodeAny decodes one upstream body into the type the client uses for it.
+func decodeAny(raw []byte) error {
+	var probe struct {
+		Embedded map[string]json.RawMessage `json:"_embedded"`
+	}
+	switch {
+	case bytes.Contains(raw, []byte(`"_embedded":{"contacts"`)):
+		var v struct {
+			Embedded struct{ Contacts []*amocrm.Contact } `json:"_embedded"`
+		}
+		return json.Unmarshal(raw, &v)
+	case bytes.Contains(raw, []byte(`"_embedded":{"leads"`)):
+		var v struct {
+			Embedded struct{ Leads []*amocrm.Lead } `json:"_embedded"`
+		}
+		return json.Unmarshal(raw, &v)
+	case bytes.Contains(raw, []byte(`"_embedded":{"companies"`)):
+		var v struct {
+			Embedded struct{ Companies []*amocrm.Company } `json:"_embedded"`
+		}
+		return json.Unmarshal(raw, &v)
+	case strings.HasPrefix(string(raw), `{"id"`):
+		var c amocrm.Contact
+		return json.Unmarshal(raw, &c)
+	default:
+		return json.NewDecoder(io.MultiReader(bytes.NewReader(raw))).Decode(&probe)
+	}
+}
