@@ -14,6 +14,7 @@ type BudgetError struct {
 	Wait time.Duration
 }
 
+// Error says how far away the next slot is; it never names the credential.
 func (e *BudgetError) Error() string {
 	return fmt.Sprintf("ratelimit: upstream budget exhausted: the next slot is %s away, past the request deadline",
 		e.Wait.Round(time.Millisecond))

@@ -58,6 +58,7 @@ type Limiter struct {
 	maxPause time.Duration
 	idle     time.Duration
 	observe  Observer
+	keyOf    func(*http.Request) string
 
 	salt [16]byte // keys are salted hashes, so memory never holds a token
 
@@ -100,6 +101,19 @@ func WithIdleTimeout(d time.Duration) Option { return func(l *Limiter) { l.idle 
 // WithObserver sets a metrics hook called with each admitted request's wait.
 func WithObserver(o Observer) Option { return func(l *Limiter) { l.observe = o } }
 
+// WithKeyFunc sets what identifies a budget. amoCRM counts its limit per
+// integration, so when several credentials belong to one integration (e.g.
+// pass-through tokens of users of the same integration) they should share a
+// budget: key them by that integration. The returned value is hashed before
+// it is kept. Default: the request's Authorization header.
+func WithKeyFunc(fn func(*http.Request) string) Option {
+	return func(l *Limiter) {
+		if fn != nil {
+			l.keyOf = fn
+		}
+	}
+}
+
 // New returns a Limiter. It fails when an option has an invalid value.
 func New(opts ...Option) (*Limiter, error) {
 	l := &Limiter{
@@ -109,6 +123,7 @@ func New(opts ...Option) (*Limiter, error) {
 		pause:    DefaultPause,
 		maxPause: DefaultMaxPause,
 		idle:     DefaultIdleTimeout,
+		keyOf:    func(r *http.Request) string { return r.Header.Get("Authorization") },
 		creds:    map[credKey]*credential{},
 	}
 	for _, opt := range opts {
@@ -167,7 +182,8 @@ func (l *Limiter) Len() int {
 }
 
 // Wrap returns next behind the Limiter: each request waits for its
-// credential's budget (keyed by its Authorization header) before it is sent.
+// credential's budget (keyed by its Authorization header, or WithKeyFunc)
+// before it is sent.
 // A nil next means http.DefaultTransport.
 func (l *Limiter) Wrap(next http.RoundTripper) http.RoundTripper {
 	if next == nil {
@@ -178,10 +194,10 @@ func (l *Limiter) Wrap(next http.RoundTripper) http.RoundTripper {
 
 type credKey [sha256.Size]byte
 
-func (l *Limiter) keyFor(authorization string) credKey {
+func (l *Limiter) keyFor(req *http.Request) credKey {
 	h := sha256.New()
 	h.Write(l.salt[:])
-	h.Write([]byte(authorization))
+	h.Write([]byte(l.keyOf(req)))
 	var k credKey
 	h.Sum(k[:0])
 	return k

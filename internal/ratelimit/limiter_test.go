@@ -237,6 +237,27 @@ func TestLimiter_CredentialsHaveSeparateBudgets(t *testing.T) {
 	}
 }
 
+func TestLimiter_KeyFuncSharesBudgetAcrossCredentials(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, 0)
+	lim := newLimiter(t, ratelimit.WithRate(5), ratelimit.WithMargin(0),
+		ratelimit.WithKeyFunc(func(r *http.Request) string { return "one integration" }))
+	client := newClient(t, lim)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, token := range []string{"user-a", "user-b", "user-c"} {
+		wg.Go(func() {
+			if _, err := get(t.Context(), client, up.srv.URL, token); err != nil {
+				t.Errorf("%s: %v", token, err)
+			}
+		})
+	}
+	wg.Wait()
+	if took := time.Since(start); took < 380*time.Millisecond {
+		t.Errorf("three tokens of one key took %s at 5 rps, want about 400ms (one shared budget)", took)
+	}
+}
+
 func TestLimiter_EvictsIdleCredentials(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, 0)

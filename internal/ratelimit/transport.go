@@ -16,7 +16,7 @@ type transport struct {
 // A request that is refused is not sent and its body is closed.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	l := t.l
-	c := l.acquire(l.keyFor(req.Header.Get("Authorization")))
+	c := l.acquire(l.keyFor(req))
 	defer l.release(c)
 
 	waited, err := l.wait(req.Context(), c)
