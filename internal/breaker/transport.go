@@ -55,6 +55,7 @@ type openError struct {
 	retryIn time.Duration // 0 while a probe is in flight
 }
 
+// Error says when the next probe may go, so logs explain the refusal.
 func (e *openError) Error() string {
 	if e.retryIn > 0 {
 		return fmt.Sprintf("%s: upstream failing, next probe in %s", ErrOpen, e.retryIn.Round(time.Millisecond))
