@@ -40,6 +40,7 @@ type EndpointError struct {
 	Hint   string
 }
 
+// Error gives the status and amoCRM's title, detail and hint; never a token.
 func (e *EndpointError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "oauth: token endpoint answered %d", e.Status)
@@ -124,6 +125,7 @@ func (ts *TokenSource) exchange(ctx context.Context, refreshToken string) (token
 		access:    tr.AccessToken,
 		refresh:   tr.RefreshToken,
 		expiresAt: start.Add(time.Duration(tr.ExpiresIn) * time.Second), // counted from before the call: errs early
+		issuedAt:  start,
 	}
 	if next.refresh == "" {
 		next.refresh = refreshToken // not rotated this time

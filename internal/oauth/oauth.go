@@ -75,10 +75,11 @@ type Config struct {
 	RefreshBefore time.Duration
 	// MinRefreshInterval: default 30 s (DefaultMinRefreshInterval).
 	MinRefreshInterval time.Duration
-	// OnError, if set, receives errors that do not fail the caller, for
-	// logs and metrics: an early refresh that failed while the current
-	// token was still valid, and a failed write to StorePath (retried on
-	// the next Token call). Errors never contain tokens or secrets.
+	// OnError, if set, receives each failed refresh attempt and each failed
+	// write to StorePath (retried on the next Token call), for logs and
+	// metrics — including those the callers never see, such as an early
+	// refresh that failed while the current token was still valid. Errors
+	// never contain tokens or secrets.
 	OnError func(error)
 }
 
@@ -119,6 +120,22 @@ type tokens struct {
 	access    string
 	refresh   string
 	expiresAt time.Time
+	issuedAt  time.Time // zero when loaded from the store
+}
+
+// refreshDue reports whether t should be refreshed before use: it is
+// missing, or has less than RefreshBefore left. A token issued with a
+// shorter lifetime than that is refreshed at half its lifetime instead, so
+// it is not refreshed again on every call.
+func (ts *TokenSource) refreshDue(t tokens, now time.Time) bool {
+	if t.access == "" {
+		return true
+	}
+	window := ts.cfg.RefreshBefore
+	if !t.issuedAt.IsZero() {
+		window = min(window, t.expiresAt.Sub(t.issuedAt)/2)
+	}
+	return t.expiresAt.Sub(now) <= window
 }
 
 // New returns a TokenSource for cfg. It loads StorePath when the file
@@ -173,7 +190,7 @@ func New(cfg Config) (*TokenSource, error) {
 // Token returns a valid access token, refreshing it first when less than
 // RefreshBefore is left. Concurrent callers share one refresh. When an early
 // refresh fails while the current token is still valid, the current token is
-// returned and the error goes to Config.OnError; after a failed refresh the
+// returned (the error goes to Config.OnError); after a failed refresh the
 // next attempt waits 10 s, meanwhile the same error is returned, so a revoked
 // integration does not send one refresh per request. It returns *EndpointError
 // when amoCRM refuses the refresh (re-authorisation needed), an error
@@ -186,7 +203,7 @@ func (ts *TokenSource) Token(ctx context.Context) (string, error) {
 	ts.mu.Unlock()
 
 	now := time.Now()
-	if cur.access != "" && cur.expiresAt.Sub(now) > ts.cfg.RefreshBefore {
+	if !ts.refreshDue(cur, now) {
 		return cur.access, nil
 	}
 	valid := cur.access != "" && now.Before(cur.expiresAt)
@@ -196,11 +213,8 @@ func (ts *TokenSource) Token(ctx context.Context) (string, error) {
 		}
 		return "", failErr
 	}
-	tok, err := ts.refresh(ctx, func(t tokens) bool {
-		return t.access == "" || time.Until(t.expiresAt) <= ts.cfg.RefreshBefore
-	})
+	tok, err := ts.refresh(ctx, func(t tokens) bool { return ts.refreshDue(t, time.Now()) })
 	if err != nil && valid && ctx.Err() == nil {
-		ts.report(err)
 		return cur.access, nil
 	}
 	return tok, err
@@ -249,6 +263,7 @@ func (ts *TokenSource) refresh(ctx context.Context, needed func(tokens) bool) (s
 		if err != nil {
 			ts.failedAt, ts.failErr = time.Now(), err
 			ts.mu.Unlock()
+			ts.report(err)
 			return "", err
 		}
 		ts.tok, ts.obtainedAt, ts.failErr, ts.dirty = next, time.Now(), nil, true
@@ -261,7 +276,8 @@ func (ts *TokenSource) refresh(ctx context.Context, needed func(tokens) bool) (s
 		if res.Err != nil {
 			return "", res.Err
 		}
-		return res.Val.(string), nil
+		tok, _ := res.Val.(string)
+		return tok, nil
 	case <-ctx.Done():
 		return "", fmt.Errorf("oauth: waiting for token refresh: %w", ctx.Err())
 	}

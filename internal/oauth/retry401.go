@@ -28,6 +28,7 @@ type retry401 struct {
 	next http.RoundTripper
 }
 
+// RoundTrip sends req and, on a 401, refreshes once and sends it again.
 func (t *retry401) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
@@ -39,10 +40,7 @@ func (t *retry401) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	fresh, rerr := t.ts.Refresh(req.Context(), sent)
 	if rerr != nil || fresh == "" || fresh == sent {
-		if rerr != nil && rerr != ErrTooSoon && req.Context().Err() == nil {
-			t.ts.report(rerr)
-		}
-		return resp, nil
+		return resp, nil // the refusal stands; a failed refresh went to Config.OnError
 	}
 	retry := req.Clone(req.Context())
 	if req.Body != nil && req.Body != http.NoBody {

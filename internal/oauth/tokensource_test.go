@@ -219,6 +219,25 @@ func TestTokenSource_RefreshesBeforeExpiry(t *testing.T) {
 	}
 }
 
+func TestTokenSource_ShortLivedTokensAreNotRefreshedOnEveryCall(t *testing.T) {
+	t.Parallel()
+	acc := newAccount(t)
+	acc.expiresIn = 60 // shorter than the 5 min early-refresh window
+	ts := newSource(t, acc.config(t, acc.issueRefresh(), ""))
+	first, err := ts.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if tok, err := ts.Token(t.Context()); err != nil || tok != first {
+			t.Fatalf("Token = %q, %v; want %q again", tok, err, first)
+		}
+	}
+	if acc.refreshCount() != 1 {
+		t.Errorf("%d endpoint calls, want 1: a 60 s token is refreshed at half its life, not on every call", acc.refreshCount())
+	}
+}
+
 func TestTokenSource_EarlyRefreshFailureKeepsValidToken(t *testing.T) {
 	t.Parallel()
 	acc := newAccount(t)
