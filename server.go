@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -105,6 +106,9 @@ func newLogger(lc logConfig, out io.Writer) (zerolog.Logger, error) {
 
 // run is the whole program; main only gives it the process's surroundings.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "loadtest" {
+		return runLoadTest(ctx, args[1:], stdout, stderr)
+	}
 	cfg, logCfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -114,4 +118,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	return gateway.Serve(ctx, cfg, log, nil)
+}
+
+// runLoadTest is `amogql loadtest`: the gateway and a sandbox with injected
+// latency on loopback, driven by concurrent clients for a bounded time.
+func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var opts gateway.LoadOptions
+	fs.DurationVar(&opts.Latency, "latency", 20*time.Millisecond, "latency the sandbox adds to each upstream call")
+	fs.IntVar(&opts.Concurrency, "concurrency", 32, "concurrent clients")
+	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long to drive load (at most 10m)")
+	only := fs.String("query", "", "run only the cost-table queries whose name contains this text")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (gateway, sandbox and load) to this file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for _, q := range gateway.CostQueries {
+		if *only == "" || strings.Contains(q.Name, *only) {
+			opts.Queries = append(opts.Queries, q)
+		}
+	}
+	if len(opts.Queries) == 0 {
+		return fmt.Errorf("no cost-table query matches %q", *only)
+	}
+	return gateway.LoadTest(ctx, opts, stdout)
 }

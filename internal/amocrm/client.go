@@ -375,7 +375,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	if resp.StatusCode == http.StatusNoContent || v == nil || len(bytes.TrimSpace(data)) == 0 {
 		return response, nil
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := decodeJSON(data, v); err != nil {
 		return response, fmt.Errorf("amocrm: decode %s: %w: %w", op, ErrUnavailable, err)
 	}
 	if p, ok := v.(paged); ok {

@@ -146,22 +146,28 @@ func decodeAny(raw []byte) error {
 	switch {
 	case bytes.Contains(raw, []byte(`"_embedded":{"contacts"`)):
 		var v struct {
-			Embedded struct{ Contacts []*amocrm.Contact } `json:"_embedded"`
+			Embedded struct {
+				Contacts []*amocrm.Contact `json:"contacts"`
+			} `json:"_embedded"`
 		}
-		return json.Unmarshal(raw, &v)
+		return amocrm.DecodeJSON(raw, &v)
 	case bytes.Contains(raw, []byte(`"_embedded":{"leads"`)):
 		var v struct {
-			Embedded struct{ Leads []*amocrm.Lead } `json:"_embedded"`
+			Embedded struct {
+				Leads []*amocrm.Lead `json:"leads"`
+			} `json:"_embedded"`
 		}
-		return json.Unmarshal(raw, &v)
+		return amocrm.DecodeJSON(raw, &v)
 	case bytes.Contains(raw, []byte(`"_embedded":{"companies"`)):
 		var v struct {
-			Embedded struct{ Companies []*amocrm.Company } `json:"_embedded"`
+			Embedded struct {
+				Companies []*amocrm.Company `json:"companies"`
+			} `json:"_embedded"`
 		}
-		return json.Unmarshal(raw, &v)
+		return amocrm.DecodeJSON(raw, &v)
 	case strings.HasPrefix(string(raw), `{"id"`):
 		var c amocrm.Contact
-		return json.Unmarshal(raw, &c)
+		return amocrm.DecodeJSON(raw, &c)
 	default:
 		return json.NewDecoder(io.MultiReader(bytes.NewReader(raw))).Decode(&probe)
 	}

@@ -1,0 +1,49 @@
+package gateway
+
+// CostQuery is a representative query with the upstream calls it costs and
+// the fewest the v4 API allows for it. README's cost table, the tests that
+// hold the gateway to it, the benchmarks and the load command all use this
+// one list.
+type CostQuery struct {
+	Name  string
+	Query string
+	// Calls is what the gateway spends against the sandbox; Minimum is the
+	// fewest the API allows. They are equal for every query here.
+	Calls, Minimum int
+	// Sequential is how many upstream round trips stand one after another.
+	Sequential int
+}
+
+// CostQueries is the table.
+var CostQueries = []CostQuery{
+	{
+		Name:  "contact by id, no relations",
+		Query: `{ contact(id: 3) { id name firstName lastName phones emails tags { name } companies { id } } }`,
+		Calls: 1, Minimum: 1, Sequential: 1,
+	},
+	{
+		Name:  "contact by id, lead ids only",
+		Query: `{ contact(id: 3) { id name leads { id } customers { id } } }`,
+		Calls: 1, Minimum: 1, Sequential: 1,
+	},
+	{
+		Name:  "50 contacts with lead and company names",
+		Query: `{ contacts(first: 50) { nodes { id name leads { id name price } companies { id name } } } }`,
+		Calls: 3, Minimum: 3, Sequential: 2,
+	},
+	{
+		Name:  "250 contacts with company names",
+		Query: `{ contacts(first: 250) { nodes { id name companies { id name } } } }`,
+		Calls: 2, Minimum: 2, Sequential: 2,
+	},
+	{
+		Name:  "contact screen: phones, tags, company, leads, customers, chats",
+		Query: `{ contact(id: 10000001) { name phones emails tags { name } companies { name } leads { name price } customers { name } chats { chatId } } }`,
+		Calls: 5, Minimum: 5, Sequential: 2,
+	},
+	{
+		Name:  "companies → contacts → leads → contacts, 50 contacts deep",
+		Query: `{ contacts(first: 50) { nodes { companies { name contacts { name leads { name contacts { name } } } } } } }`,
+		Calls: 5, Minimum: 5, Sequential: 5,
+	},
+}

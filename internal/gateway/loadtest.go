@@ -1,0 +1,73 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/amogql/amogql/internal/loadtest"
+	"github.com/amogql/amogql/internal/sandbox"
+)
+
+// LoadOptions configure LoadTest.
+type LoadOptions struct {
+	Latency     time.Duration // added by the sandbox to every upstream call
+	Concurrency int
+	Duration    time.Duration
+	Queries     []CostQuery // default: every CostQueries entry
+}
+
+// LoadTest starts the gateway on loopback with the sandbox behind it,
+// injecting opts.Latency per upstream call, drives the load and prints
+// throughput, latency percentiles and upstream calls per query to out.
+func LoadTest(ctx context.Context, opts LoadOptions, out io.Writer) error {
+	if len(opts.Queries) == 0 {
+		opts.Queries = CostQueries
+	}
+	sb := sandbox.New(sandbox.WithLatency(opts.Latency))
+	upURL, stop, err := StartSandbox(sb)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	cfg := Config{UpstreamTimeout: 30 * time.Second, RPS: 0}
+	client, err := NewClient(cfg, upURL, sandbox.DefaultToken, zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: New(zerolog.Nop(), cfg, client, true), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	queries := make([]loadtest.Query, len(opts.Queries))
+	for i, q := range opts.Queries {
+		queries[i] = loadtest.Query{Name: q.Name, Query: q.Query}
+	}
+	fmt.Fprintf(out, "amogql load: %d workers for %v, sandbox latency %v per upstream call, %d queries round-robin\n",
+		opts.Concurrency, opts.Duration, opts.Latency, len(queries))
+	sb.ResetCalls()
+	res, err := loadtest.Run(ctx, loadtest.Config{
+		URL: "http://" + ln.Addr().String() + "/query", Queries: queries,
+		Concurrency: opts.Concurrency, Duration: opts.Duration,
+	})
+	if res == nil {
+		return err
+	}
+	if werr := res.Write(out, sb.TotalCalls()); werr != nil {
+		return werr
+	}
+	for _, q := range opts.Queries {
+		fmt.Fprintf(out, "  %-62s %d upstream calls, %d round trips in sequence: p50 floor %v\n",
+			q.Name, q.Calls, q.Sequential, time.Duration(q.Sequential)*opts.Latency)
+	}
+	return err
+}
