@@ -151,3 +151,26 @@ func hasID(list []struct{ ID string }, id string) bool {
 	}
 	return false
 }
+
+// README's cost table is CostQueries; this keeps every row true.
+func TestCostTable(t *testing.T) {
+	t.Parallel()
+	for _, q := range CostQueries {
+		t.Run(q.Name, func(t *testing.T) {
+			t.Parallel()
+			g := startGateway(t, nil)
+			r := g.do(q.Query, nil)
+			if len(r.Errors) > 0 {
+				t.Fatalf("errors: %+v", r.Errors)
+			}
+			if got := g.sb.TotalCalls(); got != q.Calls || q.Calls != q.Minimum {
+				t.Errorf("upstream calls = %d, table says %d (minimum %d): %+v", got, q.Calls, q.Minimum, g.sb.Requests())
+			}
+			for _, req := range g.sb.Requests() {
+				if req.Route == routeContact && !contains(q.Query, "leads") && contains(req.RawQuery, "with") {
+					t.Errorf("contact by id sent with= though no relation needs it: %s", req.RawQuery)
+				}
+			}
+		})
+	}
+}
