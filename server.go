@@ -1,16 +1,21 @@
 // Command amogql is a GraphQL gateway in front of the amoCRM / Kommo REST API
 // v4. With no upstream configured it serves an embedded sandbox: an in-memory
 // amoCRM emulator with demo data, so `go run .` is enough to explore.
+//
+//	go run .                      serve (see -h for every setting)
+//	go run . loadtest [flags]     drive load against the gateway and a sandbox with latency
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,84 +29,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
 		fmt.Fprintln(os.Stderr, "amogql:", err)
 		os.Exit(1)
 	}
-}
-
-// logConfig is how the process logs.
-type logConfig struct{ Level, Format string }
-
-// loadConfig reads every setting from the environment and from flags of the
-// same meaning; a flag wins over its variable.
-func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (gateway.Config, logConfig, error) {
-	env := func(key, def string) string {
-		if v := getenv(key); v != "" {
-			return v
-		}
-		return def
-	}
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg gateway.Config
-	var lc logConfig
-	var keys, rps, upstreamTimeout, shutdownTimeout, latency string
-	fs.StringVar(&cfg.Addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
-	fs.StringVar(&cfg.BaseURL, "amocrm-base-url", env("AMOCRM_BASE_URL", ""), "amoCRM account URL, e.g. https://example.amocrm.ru; empty serves the embedded sandbox (AMOCRM_BASE_URL)")
-	fs.StringVar(&cfg.AccessToken, "amocrm-access-token", env("AMOCRM_ACCESS_TOKEN", ""), "long-lived amoCRM token; empty forwards the client's Authorization: Bearer (AMOCRM_ACCESS_TOKEN)")
-	fs.StringVar(&rps, "amocrm-rps", env("AMOCRM_RPS", "7"), "upstream requests per second per credential (AMOCRM_RPS)")
-	fs.StringVar(&keys, "gateway-api-keys", env("GATEWAY_API_KEYS", ""), "comma-separated keys clients send as X-API-Key (GATEWAY_API_KEYS)")
-	fs.StringVar(&lc.Level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
-	fs.StringVar(&lc.Format, "log-format", env("LOG_FORMAT", ""), "json or console; default console with the sandbox, json otherwise (LOG_FORMAT)")
-	fs.StringVar(&upstreamTimeout, "upstream-timeout", env("UPSTREAM_TIMEOUT", "20s"), "timeout of one upstream call (UPSTREAM_TIMEOUT)")
-	fs.StringVar(&shutdownTimeout, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "15s"), "how long in-flight requests may finish on shutdown (SHUTDOWN_TIMEOUT)")
-	fs.StringVar(&latency, "sandbox-latency", env("SANDBOX_LATENCY", "0s"), "latency the embedded sandbox adds to each upstream call (SANDBOX_LATENCY)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return cfg, lc, err
-	}
-	var err error
-	if _, err = fmt.Sscan(rps, &cfg.RPS); err != nil || cfg.RPS <= 0 {
-		return cfg, lc, fmt.Errorf("AMOCRM_RPS %q: want a positive number", rps)
-	}
-	for name, d := range map[string]struct {
-		raw string
-		dst *time.Duration
-	}{
-		"UPSTREAM_TIMEOUT": {upstreamTimeout, &cfg.UpstreamTimeout},
-		"SHUTDOWN_TIMEOUT": {shutdownTimeout, &cfg.ShutdownTimeout},
-		"SANDBOX_LATENCY":  {latency, &cfg.SandboxLatency},
-	} {
-		if *d.dst, err = time.ParseDuration(d.raw); err != nil || *d.dst < 0 {
-			return cfg, lc, fmt.Errorf("%s %q: want a duration such as 20s", name, d.raw)
-		}
-	}
-	for _, k := range strings.Split(keys, ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			cfg.APIKeys = append(cfg.APIKeys, k)
-		}
-	}
-	if lc.Format == "" {
-		lc.Format = "json"
-		if cfg.BaseURL == "" {
-			lc.Format = "console"
-		}
-	}
-	return cfg, lc, nil
-}
-
-func newLogger(lc logConfig, out io.Writer) (zerolog.Logger, error) {
-	level, err := zerolog.ParseLevel(lc.Level)
-	if err != nil {
-		return zerolog.Nop(), fmt.Errorf("LOG_LEVEL %q: %w", lc.Level, err)
-	}
-	switch lc.Format {
-	case "json":
-	case "console":
-		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
-	default:
-		return zerolog.Nop(), fmt.Errorf("LOG_FORMAT %q: want json or console", lc.Format)
-	}
-	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
 }
 
 // run is the whole program; main only gives it the process's surroundings.
@@ -118,6 +51,139 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	return gateway.Serve(ctx, cfg, log, nil)
+}
+
+// logConfig is how the process logs.
+type logConfig struct{ Level, Format string }
+
+// setting is one configuration value: an environment variable and the flag
+// of the same meaning. A flag wins over its variable.
+type setting struct {
+	env, flag, def, usage string
+	value                 *string
+}
+
+// loadConfig reads every setting from the environment and from flags.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (gateway.Config, logConfig, error) {
+	var cfg gateway.Config
+	var lc logConfig
+	var v = map[string]*string{}
+	settings := []setting{
+		{"ADDR", "addr", ":8080", "listen address", nil},
+		{"AMOCRM_BASE_URL", "amocrm-base-url", "", "amoCRM account URL, e.g. https://example.amocrm.ru; empty serves the embedded sandbox", nil},
+		{"AMOCRM_ACCESS_TOKEN", "amocrm-access-token", "", "long-lived amoCRM token; with neither it nor OAuth, each client's Authorization: Bearer is forwarded", nil},
+		{"AMOCRM_CLIENT_ID", "amocrm-client-id", "", "OAuth integration id (with the secret, redirect URI and refresh token: the gateway refreshes its own tokens)", nil},
+		{"AMOCRM_CLIENT_SECRET", "amocrm-client-secret", "", "OAuth integration secret", nil},
+		{"AMOCRM_REDIRECT_URI", "amocrm-redirect-uri", "", "OAuth redirect URI registered with the integration", nil},
+		{"AMOCRM_REFRESH_TOKEN", "amocrm-refresh-token", "", "OAuth refresh token to start from (single-use; rotated tokens go to AMOCRM_TOKEN_STORE)", nil},
+		{"AMOCRM_TOKEN_STORE", "amocrm-token-store", "amogql-tokens.json", "file (created 0600) that keeps rotated OAuth tokens across restarts", nil},
+		{"AMOCRM_RPS", "amocrm-rps", "7", "upstream requests per second per credential", nil},
+		{"GATEWAY_API_KEYS", "gateway-api-keys", "", "comma-separated keys clients send as X-API-Key; required when the gateway holds amoCRM credentials", nil},
+		{"CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed to call /query from a browser", nil},
+		{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve schema introspection (turn off in production if clients don't need it)", nil},
+		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have", nil},
+		{"MAX_UPSTREAM_CALLS", "max-upstream-calls", "30", "amoCRM calls one operation may make", nil},
+		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body", nil},
+		{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory", nil},
+		{"UPSTREAM_TIMEOUT", "upstream-timeout", "20s", "timeout of one upstream call, waits for the rate limit included", nil},
+		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown", nil},
+		{"SANDBOX_LATENCY", "sandbox-latency", "0s", "latency the embedded sandbox adds to each upstream call", nil},
+		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", nil},
+		{"LOG_FORMAT", "log-format", "", "json or console; default console with the sandbox, json otherwise", nil},
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for i := range settings {
+		s := &settings[i]
+		def := s.def
+		if e := getenv(s.env); e != "" {
+			def = e
+		}
+		s.value = fs.String(s.flag, def, s.usage+" ("+s.env+")")
+		v[s.env] = s.value
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return cfg, lc, err
+	}
+	get := func(k string) string { return strings.TrimSpace(*v[k]) }
+	list := func(k string) []string {
+		var out []string
+		for _, x := range strings.Split(get(k), ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	var errs []error
+	num := func(k string) int64 {
+		n, err := strconv.ParseInt(get(k), 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s %q: want a whole number ≥ 0", k, get(k)))
+		}
+		return n
+	}
+	dur := func(k string) time.Duration {
+		d, err := time.ParseDuration(get(k))
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%s %q: want a duration such as 20s", k, get(k)))
+		}
+		return d
+	}
+	cfg.Addr = get("ADDR")
+	cfg.BaseURL = strings.TrimRight(get("AMOCRM_BASE_URL"), "/")
+	cfg.AccessToken = get("AMOCRM_ACCESS_TOKEN")
+	if id := get("AMOCRM_CLIENT_ID"); id != "" {
+		cfg.OAuth = &gateway.OAuthConfig{
+			ClientID: id, ClientSecret: get("AMOCRM_CLIENT_SECRET"), RedirectURI: get("AMOCRM_REDIRECT_URI"),
+			RefreshToken: get("AMOCRM_REFRESH_TOKEN"), StorePath: get("AMOCRM_TOKEN_STORE"),
+		}
+		if cfg.AccessToken != "" {
+			errs = append(errs, errors.New("set AMOCRM_ACCESS_TOKEN or the OAuth settings, not both"))
+		}
+	}
+	rps, err := strconv.ParseFloat(get("AMOCRM_RPS"), 64)
+	if err != nil || rps <= 0 {
+		errs = append(errs, fmt.Errorf("AMOCRM_RPS %q: want a positive number", get("AMOCRM_RPS")))
+	}
+	cfg.RPS = rps
+	cfg.APIKeys = list("GATEWAY_API_KEYS")
+	cfg.CORSOrigins = list("CORS_ORIGINS")
+	introspection, err := strconv.ParseBool(get("GRAPHQL_INTROSPECTION"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("GRAPHQL_INTROSPECTION %q: want true or false", get("GRAPHQL_INTROSPECTION")))
+	}
+	cfg.NoIntrospection = !introspection
+	cfg.MaxDepth = int(num("MAX_QUERY_DEPTH"))
+	cfg.MaxUpstreamCalls = int(num("MAX_UPSTREAM_CALLS"))
+	cfg.MaxBodyBytes = num("MAX_BODY_BYTES")
+	cfg.APQCacheSize = int(num("APQ_CACHE_SIZE"))
+	cfg.UpstreamTimeout = dur("UPSTREAM_TIMEOUT")
+	cfg.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT")
+	cfg.SandboxLatency = dur("SANDBOX_LATENCY")
+	lc.Level, lc.Format = get("LOG_LEVEL"), get("LOG_FORMAT")
+	if lc.Format == "" {
+		lc.Format = "json"
+		if cfg.BaseURL == "" {
+			lc.Format = "console"
+		}
+	}
+	return cfg, lc, errors.Join(errs...)
+}
+
+func newLogger(lc logConfig, out io.Writer) (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(lc.Level)
+	if err != nil {
+		return zerolog.Nop(), fmt.Errorf("LOG_LEVEL %q: %w", lc.Level, err)
+	}
+	switch lc.Format {
+	case "json":
+	case "console":
+		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
+	default:
+		return zerolog.Nop(), fmt.Errorf("LOG_FORMAT %q: want json or console", lc.Format)
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
 }
 
 // runLoadTest is `amogql loadtest`: the gateway and a sandbox with injected

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/zerolog"
@@ -12,7 +13,14 @@ import (
 
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/breaker"
+	"github.com/amogql/amogql/internal/oauth"
+	"github.com/amogql/amogql/internal/ratelimit"
 )
+
+// ErrCallBudget is the refusal of an upstream call past the operation's
+// budget; the gateway's transport wraps it.
+var ErrCallBudget = errors.New("the query needs more amoCRM calls than one operation may make")
 
 // The error codes clients can rely on, in extensions.code.
 const (
@@ -68,17 +76,29 @@ func ErrorPresenter(log zerolog.Logger) graphql.ErrorPresenterFunc {
 // raw error would read poorly, a clearer message.
 func classify(err error) (code string, status int, msg string) {
 	var (
-		resp  *amocrm.ErrorResponse
-		rate  *amocrm.RateLimitError
-		arg   *amocrm.ArgumentError
-		input *inputError
-		scal  *model.InputError
+		resp   *amocrm.ErrorResponse
+		rate   *amocrm.RateLimitError
+		arg    *amocrm.ArgumentError
+		input  *inputError
+		scal   *model.InputError
+		budget *ratelimit.BudgetError
+		token  *oauth.EndpointError
 	)
 	switch {
 	case errors.As(err, &input), errors.As(err, &scal):
 		return CodeBadUserInput, 0, ""
 	case errors.As(err, &arg):
 		return CodeBadUserInput, 0, arg.Error()
+	case errors.Is(err, ErrCallBudget):
+		return CodeQueryTooComplex, 0, err.Error()
+	case errors.As(err, &budget):
+		return CodeRateLimited, 0, fmt.Sprintf("the amoCRM request budget is spent; retry in %v", budget.Wait.Round(time.Millisecond))
+	case errors.Is(err, breaker.ErrOpen):
+		return CodeUpstreamUnavailable, 0, "amoCRM is failing; calls are paused for a moment"
+	case errors.As(err, &token) && token.Status < 500:
+		return CodeUnauthenticated, token.Status, "amoCRM refused the integration's refresh token: the integration must be authorised again"
+	case errors.Is(err, oauth.ErrUnavailable):
+		return CodeUpstreamUnavailable, 0, "amoCRM's token endpoint is unavailable"
 	case errors.As(err, &rate):
 		return CodeRateLimited, http.StatusTooManyRequests, "amoCRM rate limit reached; retry later"
 	case errors.As(err, &resp):

@@ -92,6 +92,7 @@ var relations = map[string]map[string]string{
 	"Company":               {"contacts": "Contact", "leads": "Lead", "customers": "Customer"},
 	"Customer":              {"contacts": "Contact", "companies": "Company"},
 	"ChatLink":              {"contact": "Contact"},
+	"CatalogElementLink":    {"element": "CatalogElement"},
 	"ContactConnection":     {"nodes": "Contact", "edges": "ContactEdge"},
 	"ContactEdge":           {"node": "Contact"},
 	"CreateContactsPayload": {"contacts": "Contact"},

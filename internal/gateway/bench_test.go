@@ -76,12 +76,12 @@ func benchGateway(b *testing.B) (http.Handler, *replay) {
 	rp := &replay{sb: sandbox.New(), m: map[string]recorded{}}
 	up := httptest.NewServer(rp)
 	b.Cleanup(up.Close)
-	cfg := Config{}
-	client, err := NewClient(cfg, up.URL, sandbox.DefaultToken, zerolog.Nop())
+	cfg := Config{BaseURL: up.URL, AccessToken: sandbox.DefaultToken}
+	u, err := NewUpstream(cfg, zerolog.Nop())
 	if err != nil {
 		b.Fatal(err)
 	}
-	return New(zerolog.Nop(), cfg, client, true), rp
+	return New(zerolog.Nop(), cfg, u), rp
 }
 
 func post(b *testing.B, h http.Handler, body []byte) {

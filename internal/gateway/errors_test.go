@@ -71,12 +71,12 @@ func TestUpstreamUnreachable(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
-	cfg := Config{UpstreamTimeout: 2 * time.Second}
-	client, err := NewClient(cfg, "http://"+addr, "token", zerolog.Nop())
+	cfg := Config{BaseURL: "http://" + addr, AccessToken: "token", UpstreamTimeout: 2 * time.Second}
+	u, err := NewUpstream(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(New(zerolog.Nop(), cfg, client, true))
+	gw := httptest.NewServer(New(zerolog.Nop(), cfg, u))
 	t.Cleanup(gw.Close)
 	g := &testGateway{t: t, url: gw.URL}
 	r := g.do(`{ contact(id: 3) { id } }`, nil)
@@ -91,9 +91,9 @@ func TestUpstreamTimeout(t *testing.T) {
 	up := httptest.NewServer(sb)
 	t.Cleanup(up.Close)
 	sb.SetFaults(sandbox.Faults{Latency: 2 * time.Second})
-	cfg := Config{UpstreamTimeout: 200 * time.Millisecond}
-	client, _ := NewClient(cfg, up.URL, sandbox.DefaultToken, zerolog.Nop())
-	gw := httptest.NewServer(New(zerolog.Nop(), cfg, client, true))
+	cfg := Config{BaseURL: up.URL, AccessToken: sandbox.DefaultToken, UpstreamTimeout: 200 * time.Millisecond}
+	u, _ := NewUpstream(cfg, zerolog.Nop())
+	gw := httptest.NewServer(New(zerolog.Nop(), cfg, u))
 	t.Cleanup(gw.Close)
 	g := &testGateway{t: t, url: gw.URL, sb: sb}
 	start := time.Now()

@@ -7,10 +7,7 @@ package gateway
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -20,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/rs/cors"
 	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -28,134 +26,63 @@ import (
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/loader"
 	"github.com/amogql/amogql/internal/playground"
-	"github.com/amogql/amogql/internal/sandbox"
 )
 
 // Config is the gateway's configuration, read by server.go from the
-// environment and flags.
+// environment and flags. The zero value of each limit picks its default.
 type Config struct {
-	Addr            string
-	BaseURL         string // empty: serve the embedded sandbox
-	AccessToken     string // empty with a BaseURL: forward the client's bearer token
-	RPS             float64
-	APIKeys         []string
-	UpstreamTimeout time.Duration
-	ShutdownTimeout time.Duration
-	SandboxLatency  time.Duration
+	Addr        string
+	BaseURL     string // empty: serve the embedded sandbox
+	AccessToken string // a long-lived token; empty with no OAuth: forward the client's bearer
+	OAuth       *OAuthConfig
+	RPS         float64 // upstream requests per second per credential; 0 disables the limiter
+	// APIKeys are the keys clients send as X-API-Key. Required whenever the
+	// gateway holds amoCRM credentials of its own.
+	APIKeys          []string
+	CORSOrigins      []string
+	NoIntrospection  bool
+	MaxDepth         int   // default 12
+	MaxUpstreamCalls int   // per operation; default 30
+	MaxBodyBytes     int64 // default 1 MiB
+	APQCacheSize     int   // default 1000
+	UpstreamTimeout  time.Duration
+	ShutdownTimeout  time.Duration
+	SandboxLatency   time.Duration
+
+	// Hooks for metrics; nil is fine.
+	OnBreakerState func(state string)
+	OnLimiterWait  func(time.Duration)
 }
 
-// Serve runs the gateway until ctx is cancelled, then drains in-flight
-// requests for at most cfg.ShutdownTimeout. ready, if not nil, is told the
-// listening address once requests are accepted.
-func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr string)) error {
-	baseURL, token := cfg.BaseURL, cfg.AccessToken
-	if baseURL == "" {
-		url, stop, err := StartSandbox(sandbox.New(sandbox.WithLatency(cfg.SandboxLatency)))
-		if err != nil {
-			return err
-		}
-		defer stop()
-		baseURL, token = url, sandbox.DefaultToken
-		log.Info().Str("upstream", url).Msg("no AMOCRM_BASE_URL: serving the embedded sandbox (in-memory amoCRM with demo data)")
+func (c Config) withDefaults() Config {
+	if c.MaxDepth == 0 {
+		c.MaxDepth = 12
 	}
-	client, err := NewClient(cfg, baseURL, token, log)
-	if err != nil {
-		return err
+	if c.MaxUpstreamCalls == 0 {
+		c.MaxUpstreamCalls = 30
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
 	}
-	srv := &http.Server{
-		Handler:           New(log, cfg, client, token != ""),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+	if c.APQCacheSize == 0 {
+		c.APQCacheSize = 1000
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info().Str("addr", ln.Addr().String()).Str("playground", "http://"+displayAddr(ln.Addr())+"/").Msg("amogql listening")
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info().Msg("shutting down: draining in-flight requests")
-	// ctx is cancelled by now: the drain gets a deadline of its own.
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	log.Info().Msg("stopped")
-	return nil
+	return c
 }
 
-func displayAddr(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
-		return "localhost:" + port
-	}
-	return net.JoinHostPort(host, port)
-}
-
-// StartSandbox serves an emulator on a loopback port of its own: the gateway
-// talks to it over real HTTP, exactly as it talks to amoCRM.
-func StartSandbox(sb *sandbox.Sandbox) (url string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("sandbox listen: %w", err)
-	}
-	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
-}
-
-// NewClient builds the amoCRM client with the gateway's transport policy.
-func NewClient(cfg Config, baseURL, token string, log zerolog.Logger) (*amocrm.Client, error) {
-	timeout := cfg.UpstreamTimeout
-	if timeout <= 0 {
-		timeout = 20 * time.Second
-	}
-	opts := []amocrm.Option{
-		amocrm.WithBaseURL(baseURL),
-		amocrm.WithHTTPClient(&http.Client{Timeout: timeout, Transport: newTransport()}),
-		amocrm.WithLogger(log),
-		amocrm.WithObserver(func(req *http.Request, status int, d time.Duration, _ error) {
-			accesslog.From(req.Context()).AddUpstream(status, d)
-		}),
-	}
-	if token != "" {
-		opts = append(opts, amocrm.WithToken(token))
-	}
-	return amocrm.NewClient(opts...)
-}
-
-// newTransport keeps enough idle connections for a whole batch of concurrent
-// loader calls to one host; the default of 2 would reopen them every query.
-func newTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 100
-	t.MaxIdleConnsPerHost = 64
-	return t
-}
-
-// New builds the gateway's whole HTTP surface. holdsToken tells whether the
-// client carries its own credentials; without, each request's bearer token is
-// forwarded upstream.
-func New(log zerolog.Logger, cfg Config, client *amocrm.Client, holdsToken bool) http.Handler {
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Client: client, Log: log}}))
+// New builds the gateway's whole HTTP surface.
+func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
+	cfg = cfg.withDefaults()
+	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Client: up.Client, Log: log}}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.Use(extension.Introspection{})
+	if !cfg.NoIntrospection {
+		gql.Use(extension.Introspection{})
+	}
+	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
+	gql.Use(graph.Limits{MaxDepth: cfg.MaxDepth, MaxCalls: cfg.MaxUpstreamCalls})
 	gql.Use(graph.Lookahead{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))
 	gql.SetRecoverFunc(graph.RecoverFunc(log))
@@ -165,26 +92,54 @@ func New(log zerolog.Logger, cfg Config, client *amocrm.Client, holdsToken bool)
 	})
 
 	mux := http.NewServeMux()
-	addRoutes(mux, gql, client, holdsToken)
+	addRoutes(mux, cfg, gql, up)
 	return accesslog.Middleware(log)(mux)
 }
 
-// addRoutes is the gateway's entire API surface.
-func addRoutes(mux *http.ServeMux, gql http.Handler, client *amocrm.Client, holdsToken bool) {
-	query := loader.Middleware(client)(gql)
-	if !holdsToken {
+// addRoutes is the gateway's entire API surface, with each route's middleware.
+func addRoutes(mux *http.ServeMux, cfg Config, gql http.Handler, up *Upstream) {
+	query := loader.Middleware(up.Client)(gql)
+	if !up.HoldsToken {
 		query = forwardBearer(query)
+	}
+	query = limitCalls(cfg.MaxUpstreamCalls)(query)
+	query = requireAPIKey(cfg.APIKeys)(query)
+	query = limitBody(cfg.MaxBodyBytes)(query)
+	if len(cfg.CORSOrigins) > 0 {
+		query = cors.New(cors.Options{
+			AllowedOrigins: cfg.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders: []string{"Content-Type", "Authorization", "X-API-Key", "X-Request-Id", "Accept"},
+			ExposedHeaders: []string{"X-Request-Id"},
+			MaxAge:         600,
+		}).Handler(query)
 	}
 	mux.Handle("/query", query)
 	mux.Handle("GET /healthz", http.HandlerFunc(healthz))
+	mux.Handle("GET /readyz", readyz(up))
 	pg := playground.Handler("/query", playground.WithDefaultQuery(graph.ExampleQuery))
 	mux.Handle("/{$}", pg)
 	mux.Handle("/playground/", pg)
 }
 
+// healthz answers liveness: the process serves HTTP.
 func healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, `{"status":"ok"}`)
+}
+
+// readyz answers readiness: 503 while the circuit to amoCRM is open, so a
+// load balancer can send clients elsewhere instead of into fast failures.
+func readyz(up *Upstream) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if !up.Ready() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":"upstream circuit open"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"ready"}`)
+	})
 }
 
 // forwardBearer hands the client's own amoCRM token to the upstream calls

@@ -22,16 +22,15 @@ type testGateway struct {
 	url string
 }
 
-type gatewayOption func(*Config, *bool)
+type gatewayOption func(*Config)
 
 // passThrough makes the gateway hold no token: clients bring their own.
 func passThrough() gatewayOption {
-	return func(c *Config, holds *bool) { c.AccessToken, *holds = "", false }
+	return func(c *Config) { c.AccessToken = "" }
 }
 
-func withToken(tok string) gatewayOption {
-	return func(c *Config, _ *bool) { c.AccessToken = tok }
-}
+// withConfig edits the configuration.
+func withConfig(f func(*Config)) gatewayOption { return f }
 
 func startGateway(t *testing.T, sb *sandbox.Sandbox, opts ...gatewayOption) *testGateway {
 	t.Helper()
@@ -41,15 +40,14 @@ func startGateway(t *testing.T, sb *sandbox.Sandbox, opts ...gatewayOption) *tes
 	up := httptest.NewServer(sb)
 	t.Cleanup(up.Close)
 	cfg := Config{BaseURL: up.URL, AccessToken: sandbox.DefaultToken, UpstreamTimeout: 5 * time.Second}
-	holds := true
 	for _, o := range opts {
-		o(&cfg, &holds)
+		o(&cfg)
 	}
-	client, err := NewClient(cfg, cfg.BaseURL, cfg.AccessToken, zerolog.Nop())
+	u, err := NewUpstream(cfg, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(New(zerolog.Nop(), cfg, client, holds))
+	gw := httptest.NewServer(New(zerolog.Nop(), cfg, u))
 	t.Cleanup(gw.Close)
 	return &testGateway{t: t, sb: sb, url: gw.URL}
 }

@@ -35,8 +35,9 @@ func LoadTest(ctx context.Context, opts LoadOptions, out io.Writer) error {
 		return err
 	}
 	defer stop()
-	cfg := Config{UpstreamTimeout: 30 * time.Second, RPS: 0}
-	client, err := NewClient(cfg, upURL, sandbox.DefaultToken, zerolog.Nop())
+	// No rate limit: the load measures the gateway, not amoCRM's budget.
+	cfg := Config{BaseURL: upURL, AccessToken: sandbox.DefaultToken, UpstreamTimeout: 30 * time.Second, MaxUpstreamCalls: 100}
+	up, err := NewUpstream(cfg, zerolog.Nop())
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func LoadTest(ctx context.Context, opts LoadOptions, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: New(zerolog.Nop(), cfg, client, true), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: New(zerolog.Nop(), cfg, up), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 

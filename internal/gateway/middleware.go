@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+)
+
+// writeError answers a request refused before GraphQL execution with a
+// GraphQL-shaped body, so clients read every refusal the same way.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+// requireAPIKey refuses requests without one of keys in X-API-Key. Every key
+// is compared in constant time, so response timing does not reveal how much
+// of a guess was right. With no keys configured it lets everything through.
+func requireAPIKey(keys []string) func(http.Handler) http.Handler {
+	encoded := make([][]byte, len(keys))
+	for i, k := range keys {
+		encoded[i] = []byte(k)
+	}
+	return func(next http.Handler) http.Handler {
+		if len(keys) == 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodOptions {
+				next.ServeHTTP(w, r)
+				return
+			}
+			given := []byte(r.Header.Get("X-API-Key"))
+			ok := 0
+			for _, k := range encoded {
+				ok |= subtle.ConstantTimeCompare(given, k)
+			}
+			if ok != 1 {
+				w.Header().Set("WWW-Authenticate", `APIKey header="X-API-Key"`)
+				writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "missing or invalid X-API-Key")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// limitBody caps request bodies: a GraphQL request has no business being
+// larger, and an unbounded read is a way to exhaust memory.
+func limitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				writeError(w, http.StatusRequestEntityTooLarge, "BAD_REQUEST", "request body too large")
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// limitCalls gives each request its budget of upstream calls.
+func limitCalls(max int) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b := &budget{max: int32(max)}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), budgetKey{}, b)))
+		})
+	}
+}

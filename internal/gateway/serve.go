@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/amogql/amogql/internal/sandbox"
+)
+
+// Serve runs the gateway until ctx is cancelled, then drains in-flight
+// requests for at most cfg.ShutdownTimeout. ready, if not nil, is told the
+// listening address once requests are accepted.
+func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr string)) error {
+	if cfg.BaseURL == "" {
+		url, stop, err := StartSandbox(sandbox.New(sandbox.WithLatency(cfg.SandboxLatency)))
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.BaseURL, cfg.AccessToken, cfg.OAuth = url, sandbox.DefaultToken, nil
+		log.Info().Str("upstream", url).Msg("no AMOCRM_BASE_URL: serving the embedded sandbox (in-memory amoCRM with demo data)")
+	} else if (cfg.AccessToken != "" || cfg.OAuth != nil) && len(cfg.APIKeys) == 0 {
+		return errors.New("the gateway holds amoCRM credentials: set GATEWAY_API_KEYS so only your clients can use them")
+	}
+	up, err := NewUpstream(cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           New(log, cfg, up),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info().Str("addr", ln.Addr().String()).Str("playground", "http://"+displayAddr(ln.Addr())+"/").
+		Bool("api_keys", len(cfg.APIKeys) > 0).Float64("rps", cfg.RPS).Msg("amogql listening")
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Msg("shutting down: draining in-flight requests")
+	// ctx is cancelled by now: the drain gets a deadline of its own.
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// StartSandbox serves an emulator on a loopback port of its own: the gateway
+// talks to it over real HTTP, exactly as it talks to amoCRM.
+func StartSandbox(sb *sandbox.Sandbox) (url string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("sandbox listen: %w", err)
+	}
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
