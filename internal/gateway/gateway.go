@@ -25,6 +25,7 @@ import (
 	"github.com/amogql/amogql/internal/accesslog"
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/loader"
+	"github.com/amogql/amogql/internal/metrics"
 	"github.com/amogql/amogql/internal/playground"
 )
 
@@ -49,9 +50,8 @@ type Config struct {
 	ShutdownTimeout  time.Duration
 	SandboxLatency   time.Duration
 
-	// Hooks for metrics; nil is fine.
-	OnBreakerState func(state string)
-	OnLimiterWait  func(time.Duration)
+	// Metrics, if set, is served at /metrics and fed by every layer.
+	Metrics *metrics.Metrics
 }
 
 func (c Config) withDefaults() Config {
@@ -86,9 +86,30 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	gql.Use(graph.Lookahead{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))
 	gql.SetRecoverFunc(graph.RecoverFunc(log))
+	m := cfg.Metrics
 	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		accesslog.From(ctx).SetOperation(graphql.GetOperationContext(ctx).OperationName)
+		opCtx := graphql.GetOperationContext(ctx)
+		name := opCtx.OperationName
+		if name == "" && opCtx.Operation != nil {
+			name = opCtx.Operation.Name
+		}
+		accesslog.From(ctx).SetOperation(name)
+		m.SetOperation(ctx, name)
 		return next(ctx)
+	})
+	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp != nil && len(resp.Errors) > 0 {
+			code, _ := resp.Errors[0].Extensions["code"].(string)
+			if code == "" {
+				code = "error"
+			}
+			if code == graph.CodeQueryTooComplex {
+				m.ObserveRejected("too_complex")
+			}
+			m.SetOutcome(ctx, code)
+		}
+		return resp
 	})
 
 	mux := http.NewServeMux()
@@ -98,13 +119,15 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 
 // addRoutes is the gateway's entire API surface, with each route's middleware.
 func addRoutes(mux *http.ServeMux, cfg Config, gql http.Handler, up *Upstream) {
-	query := loader.Middleware(up.Client)(gql)
+	m := cfg.Metrics
+	query := loader.Middleware(up.Client, loader.WithBatchObserver(m.ObserveBatch))(gql)
 	if !up.HoldsToken {
 		query = forwardBearer(query)
 	}
 	query = limitCalls(cfg.MaxUpstreamCalls)(query)
-	query = requireAPIKey(cfg.APIKeys)(query)
-	query = limitBody(cfg.MaxBodyBytes)(query)
+	query = requireAPIKey(cfg.APIKeys, m)(query)
+	query = limitBody(cfg.MaxBodyBytes, m)(query)
+	query = m.Middleware(query)
 	if len(cfg.CORSOrigins) > 0 {
 		query = cors.New(cors.Options{
 			AllowedOrigins: cfg.CORSOrigins,
@@ -117,6 +140,9 @@ func addRoutes(mux *http.ServeMux, cfg Config, gql http.Handler, up *Upstream) {
 	mux.Handle("/query", query)
 	mux.Handle("GET /healthz", http.HandlerFunc(healthz))
 	mux.Handle("GET /readyz", readyz(up))
+	if m != nil {
+		mux.Handle("GET /metrics", m.Handler())
+	}
 	pg := playground.Handler("/query", playground.WithDefaultQuery(graph.ExampleQuery))
 	mux.Handle("/{$}", pg)
 	mux.Handle("/playground/", pg)

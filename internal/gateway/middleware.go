@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+
+	"github.com/amogql/amogql/internal/metrics"
 )
 
 // writeError answers a request refused before GraphQL execution with a
@@ -20,7 +22,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 // requireAPIKey refuses requests without one of keys in X-API-Key. Every key
 // is compared in constant time, so response timing does not reveal how much
 // of a guess was right. With no keys configured it lets everything through.
-func requireAPIKey(keys []string) func(http.Handler) http.Handler {
+func requireAPIKey(keys []string, m *metrics.Metrics) func(http.Handler) http.Handler {
 	encoded := make([][]byte, len(keys))
 	for i, k := range keys {
 		encoded[i] = []byte(k)
@@ -40,6 +42,7 @@ func requireAPIKey(keys []string) func(http.Handler) http.Handler {
 				ok |= subtle.ConstantTimeCompare(given, k)
 			}
 			if ok != 1 {
+				m.ObserveRejected("unauthenticated")
 				w.Header().Set("WWW-Authenticate", `APIKey header="X-API-Key"`)
 				writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "missing or invalid X-API-Key")
 				return
@@ -51,10 +54,11 @@ func requireAPIKey(keys []string) func(http.Handler) http.Handler {
 
 // limitBody caps request bodies: a GraphQL request has no business being
 // larger, and an unbounded read is a way to exhaust memory.
-func limitBody(n int64) func(http.Handler) http.Handler {
+func limitBody(n int64, m *metrics.Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > n {
+				m.ObserveRejected("body_too_large")
 				writeError(w, http.StatusRequestEntityTooLarge, "BAD_REQUEST", "request body too large")
 				return
 			}

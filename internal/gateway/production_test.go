@@ -15,6 +15,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/amogql/amogql/internal/metrics"
+
 	"github.com/amogql/amogql/internal/sandbox"
 )
 
@@ -361,4 +363,36 @@ func postRaw(t *testing.T, url string, body map[string]any) []byte {
 	var out bytes.Buffer
 	_, _ = out.ReadFrom(resp.Body)
 	return out.Bytes()
+}
+
+// /metrics shows what each layer recorded for a query.
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	g := startGateway(t, nil, withConfig(func(c *Config) { c.Metrics = m; c.RPS = 100; c.APIKeys = []string{"k"} }))
+	r := g.do(`query Screen { contacts(first: 10) { nodes { name leads { name } } } }`, nil, "X-API-Key", "k")
+	if len(r.Errors) != 0 {
+		t.Fatal(r.Errors)
+	}
+	g.do(`{ contact(id: 3) { id } }`, nil) // no key: refused
+	resp, err := http.Get(g.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	_, _ = body.ReadFrom(resp.Body)
+	for _, want := range []string{
+		`amogql_requests_total{operation="Screen",outcome="ok"} 1`,
+		`amogql_upstream_requests_total{route="GET /api/v4/contacts",status="200"} 1`,
+		`amogql_upstream_requests_total{route="GET /api/v4/leads",status="200"} 1`,
+		`amogql_loader_batch_size_count{entity="lead"} 1`,
+		`amogql_requests_rejected_total{reason="unauthenticated"} 1`,
+		`amogql_upstream_breaker_state{state="closed"} 1`,
+		`amogql_limiter_wait_seconds_count`,
+	} {
+		if !contains(body.String(), want) {
+			t.Errorf("/metrics lacks %s in\n%s", want, grepLines(body.String(), "amogql_requests_total|amogql_upstream_requests_total"))
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/amogql/amogql/internal/metrics"
 	"github.com/amogql/amogql/internal/sandbox"
 )
 
@@ -27,6 +28,9 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 		log.Info().Str("upstream", url).Msg("no AMOCRM_BASE_URL: serving the embedded sandbox (in-memory amoCRM with demo data)")
 	} else if (cfg.AccessToken != "" || cfg.OAuth != nil) && len(cfg.APIKeys) == 0 {
 		return errors.New("the gateway holds amoCRM credentials: set GATEWAY_API_KEYS so only your clients can use them")
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
 	}
 	up, err := NewUpstream(cfg, log)
 	if err != nil {

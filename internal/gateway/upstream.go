@@ -48,7 +48,7 @@ func (u *Upstream) Ready() bool { return u.breaker == nil || u.breaker.State() !
 // the request id, then the network. Retries sit outside the breaker and the
 // limiter so every attempt waits for a rate slot and an open circuit fails at
 // once; the limiter sits inside the breaker so refused calls never spend budget.
-func NewUpstream(cfg Config, log zerolog.Logger, obs ...amocrm.Observer) (*Upstream, error) {
+func NewUpstream(cfg Config, log zerolog.Logger) (*Upstream, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("AMOCRM_BASE_URL %q: want the account's URL, e.g. https://example.amocrm.ru", cfg.BaseURL)
@@ -66,9 +66,7 @@ func NewUpstream(cfg Config, log zerolog.Logger, obs ...amocrm.Observer) (*Upstr
 		amocrm.WithLogger(log),
 		amocrm.WithObserver(func(req *http.Request, status int, d time.Duration, err error) {
 			accesslog.From(req.Context()).AddUpstream(status, d)
-			for _, o := range obs {
-				o(req, status, d, err)
-			}
+			cfg.Metrics.ObserveUpstream(req, status, d, err)
 		}),
 	}
 	switch {
@@ -98,9 +96,7 @@ func NewUpstream(cfg Config, log zerolog.Logger, obs ...amocrm.Observer) (*Upstr
 	}
 	br, err := breaker.New(breaker.WithOnStateChange(func(from, to breaker.State) {
 		log.Warn().Str("from", from.String()).Str("to", to.String()).Msg("amoCRM circuit breaker")
-		if cfg.OnBreakerState != nil {
-			cfg.OnBreakerState(to.String())
-		}
+		cfg.Metrics.SetBreakerState(to.String())
 	}))
 	if err != nil {
 		return nil, err
@@ -108,11 +104,7 @@ func NewUpstream(cfg Config, log zerolog.Logger, obs ...amocrm.Observer) (*Upstr
 	up.breaker = br
 	layers = append(layers, rp.Wrap, br.Wrap)
 	if cfg.RPS > 0 {
-		lopts := []ratelimit.Option{ratelimit.WithRate(cfg.RPS)}
-		if cfg.OnLimiterWait != nil {
-			lopts = append(lopts, ratelimit.WithObserver(cfg.OnLimiterWait))
-		}
-		rl, err := ratelimit.New(lopts...)
+		rl, err := ratelimit.New(ratelimit.WithRate(cfg.RPS), ratelimit.WithObserver(cfg.Metrics.ObserveLimiterWait))
 		if err != nil {
 			return nil, err
 		}

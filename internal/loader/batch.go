@@ -98,7 +98,14 @@ func customerID(c *amocrm.Customer) int { return c.ID }
 // The fetchers ignore the batch context: the dataloader hands over the first
 // caller's, and the request's own context is the one that must govern the call.
 
+func (l *Loaders) observe(entity string, n int) {
+	if l.onBatch != nil {
+		l.onBatch(entity, n)
+	}
+}
+
 func (l *Loaders) fetchContacts(_ context.Context, ids []int) ([]*amocrm.Contact, error) {
+	l.observe("contact", len(ids))
 	cs, _, err := l.client.Contacts.List(l.ctx, &amocrm.ContactListOptions{
 		With: l.With(EntityContact), Limit: len(ids), Filter: &amocrm.ContactFilter{ID: ids},
 	})
@@ -106,6 +113,7 @@ func (l *Loaders) fetchContacts(_ context.Context, ids []int) ([]*amocrm.Contact
 }
 
 func (l *Loaders) fetchLeads(_ context.Context, ids []int) ([]*amocrm.Lead, error) {
+	l.observe("lead", len(ids))
 	ls, _, err := l.client.Leads.List(l.ctx, &amocrm.LeadListOptions{
 		With: l.With(EntityLead), Limit: len(ids), Filter: &amocrm.LeadFilter{ID: ids},
 	})
@@ -113,6 +121,7 @@ func (l *Loaders) fetchLeads(_ context.Context, ids []int) ([]*amocrm.Lead, erro
 }
 
 func (l *Loaders) fetchCompanies(_ context.Context, ids []int) ([]*amocrm.Company, error) {
+	l.observe("company", len(ids))
 	cs, _, err := l.client.Companies.List(l.ctx, &amocrm.CompanyListOptions{
 		With: l.With(EntityCompany), Limit: len(ids), Filter: &amocrm.CompanyFilter{ID: ids},
 	})
@@ -120,6 +129,7 @@ func (l *Loaders) fetchCompanies(_ context.Context, ids []int) ([]*amocrm.Compan
 }
 
 func (l *Loaders) fetchCustomers(_ context.Context, ids []int) ([]*amocrm.Customer, error) {
+	l.observe("customer", len(ids))
 	cs, _, err := l.client.Customers.List(l.ctx, &amocrm.CustomerListOptions{
 		With: l.With(EntityCustomer), Limit: len(ids), Filter: &amocrm.CustomerFilter{ID: ids},
 	})
@@ -144,6 +154,7 @@ func (l *Loaders) batchElements(_ context.Context, keys []ElementKey) []*dataloa
 	for catalogID, ids := range byCatalog {
 		wg.Go(func() {
 			fetch := func(ctx context.Context, ids []int) ([]*amocrm.CatalogElement, error) {
+				l.observe("catalog_element", len(ids))
 				es, _, err := l.client.Catalogs.ListElements(l.ctx, catalogID, &amocrm.CatalogElementListOptions{
 					Limit: len(ids), Filter: &amocrm.CatalogElementFilter{ID: ids},
 				})
@@ -174,6 +185,7 @@ func (l *Loaders) batchChats(_ context.Context, keys []int) []*dataloader.Result
 	byContact := make(map[int][]*amocrm.ChatLink, len(keys))
 	var firstErr error
 	for _, ids := range chunk(keys) {
+		l.observe("chat_link", len(ids))
 		links, _, err := l.client.Contacts.ListChats(l.ctx, &amocrm.ChatListOptions{ContactID: ids})
 		if err != nil {
 			firstErr = fmt.Errorf("chat links: %w", err)

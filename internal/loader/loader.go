@@ -55,17 +55,27 @@ type Loaders struct {
 
 	needs needs
 
-	ctx    context.Context
-	client *amocrm.Client
+	ctx     context.Context
+	client  *amocrm.Client
+	onBatch func(entity string, size int)
 }
 
 // Option configures New.
 type Option func(*settings)
 
-type settings struct{ wait time.Duration }
+type settings struct {
+	wait    time.Duration
+	onBatch func(entity string, size int)
+}
 
 // WithWait sets the batching window (default DefaultWait).
 func WithWait(d time.Duration) Option { return func(s *settings) { s.wait = d } }
+
+// WithBatchObserver reports the size of every upstream batch, by entity
+// ("contact", "lead", …), so operators can see whether queries batch.
+func WithBatchObserver(f func(entity string, size int)) Option {
+	return func(s *settings) { s.onBatch = f }
+}
 
 // New builds the loaders of one request. ctx is the request's context: every
 // batch runs under it, whichever resolver happened to trigger the batch, so
@@ -76,7 +86,7 @@ func New(ctx context.Context, client *amocrm.Client, opts ...Option) *Loaders {
 		o(&s)
 	}
 	l := &Loaders{
-		ctx: ctx, client: client,
+		ctx: ctx, client: client, onBatch: s.onBatch,
 		contacts: newCache[int, *amocrm.Contact](), leads: newCache[int, *amocrm.Lead](),
 		companies: newCache[int, *amocrm.Company](), customers: newCache[int, *amocrm.Customer](),
 		elements: newCache[ElementKey, *amocrm.CatalogElement](), chats: newCache[int, *ContactChats](),

@@ -85,6 +85,7 @@ func (l *Loaders) PrefetchContacts(ids []int, level int) {
 // the links are of the given level.
 func (l *Loaders) PrefetchChatLinks(contactIDs []int, level int) {
 	fetch := func(ctx context.Context, ids []int) ([]*ContactChats, error) {
+		l.observe("chat_link", len(ids))
 		links, _, err := l.client.Contacts.ListChats(l.ctx, &amocrm.ChatListOptions{ContactID: ids})
 		if err != nil {
 			return nil, err
