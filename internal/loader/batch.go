@@ -15,8 +15,9 @@ const (
 	// maxIDsPerCall is amoCRM's page limit: a filter[id][] call returns at most this many rows.
 	maxIDsPerCall = 250
 	// maxIDQueryBytes keeps a call's URL under the 8 KiB request line that
-	// common proxies (nginx, Apache) accept, with room for path and other params.
-	maxIDQueryBytes = 7000
+	// common proxies (nginx, Apache) accept, with ~400 bytes left for the path
+	// and the other parameters; 250 nine-digit ids still fit one call.
+	maxIDQueryBytes = 7800
 	// idParamOverhead is len("filter%5Bid%5D%5B%5D=") plus the separating '&'.
 	idParamOverhead = 22
 )
