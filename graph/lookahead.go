@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -71,13 +72,39 @@ func onlyID(opCtx *graphql.OperationContext, set ast.SelectionSet, typeName stri
 }
 
 // fieldOnlyID reports whether the field being resolved selects only id.
+// Every parent in a list asks the same of the same field, so the answer is
+// kept per field for the operation.
 func fieldOnlyID(ctx context.Context, typeName string) bool {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Field == nil {
 		return false
 	}
-	return onlyID(graphql.GetOperationContext(ctx), fc.Field.Selections, typeName)
+	memo, _ := ctx.Value(memoKey{}).(*opMemo)
+	if memo != nil {
+		memo.mu.Lock()
+		v, ok := memo.onlyID[fc.Field.Field]
+		memo.mu.Unlock()
+		if ok {
+			return v
+		}
+	}
+	v := onlyID(graphql.GetOperationContext(ctx), fc.Field.Selections, typeName)
+	if memo != nil {
+		memo.mu.Lock()
+		memo.onlyID[fc.Field.Field] = v
+		memo.mu.Unlock()
+	}
+	return v
 }
+
+// opMemo keeps per-operation answers that every parent of a list would
+// otherwise compute again.
+type opMemo struct {
+	mu     sync.Mutex
+	onlyID map[*ast.Field]bool
+}
+
+type memoKey struct{}
 
 // currentContactSets returns the selection of the Contact field being resolved.
 func currentContactSets(ctx context.Context) (*graphql.OperationContext, []ast.SelectionSet) {
@@ -150,7 +177,7 @@ func (Lookahead) InterceptOperation(ctx context.Context, next graphql.OperationH
 			}
 		}
 	}
-	return next(ctx)
+	return next(context.WithValue(ctx, memoKey{}, &opMemo{onlyID: map[*ast.Field]bool{}}))
 }
 
 // maxWalkDepth bounds the walk; deeper queries are refused by the depth limit anyway.

@@ -10,13 +10,18 @@ import (
 
 // loadMany loads keys through l and returns the found values in key order,
 // leaving out keys amoCRM does not know. It registers every key before
-// waiting on any, so all of them join the same batch.
-func loadMany[K comparable, V comparable](ctx context.Context, l *dataloader.Loader[K, V], keys []K) ([]V, error) {
+// waiting on any, so all of them join the same batch. Keys already cached
+// (prefetched, as most are) skip the dataloader's bookkeeping.
+func loadMany[K comparable, V comparable](ctx context.Context, l *dataloader.Loader[K, V], c *cache[K, V], keys []K) ([]V, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
 	thunks := make([]dataloader.Thunk[V], len(keys))
 	for i, k := range keys {
+		if t, ok := c.Get(ctx, k); ok {
+			thunks[i] = t
+			continue
+		}
 		thunks[i] = l.Load(ctx, k)
 	}
 	var zero V
@@ -41,7 +46,7 @@ func (l *Loaders) Contact(ctx context.Context, id int) (*amocrm.Contact, error) 
 
 // Contacts loads contacts by id, in id order, skipping unknown ids.
 func (l *Loaders) Contacts(ctx context.Context, ids []int) ([]*amocrm.Contact, error) {
-	return loadMany(ctx, l.ContactByID, ids)
+	return loadMany(ctx, l.ContactByID, l.contacts, ids)
 }
 
 // Lead loads one lead; nil when amoCRM has none with that id.
@@ -51,7 +56,7 @@ func (l *Loaders) Lead(ctx context.Context, id int) (*amocrm.Lead, error) {
 
 // Leads loads leads by id, in id order, skipping unknown ids.
 func (l *Loaders) Leads(ctx context.Context, ids []int) ([]*amocrm.Lead, error) {
-	return loadMany(ctx, l.LeadByID, ids)
+	return loadMany(ctx, l.LeadByID, l.leads, ids)
 }
 
 // Company loads one company; nil when amoCRM has none with that id.
@@ -61,12 +66,12 @@ func (l *Loaders) Company(ctx context.Context, id int) (*amocrm.Company, error) 
 
 // Companies loads companies by id, in id order, skipping unknown ids.
 func (l *Loaders) Companies(ctx context.Context, ids []int) ([]*amocrm.Company, error) {
-	return loadMany(ctx, l.CompanyByID, ids)
+	return loadMany(ctx, l.CompanyByID, l.companies, ids)
 }
 
 // Customers loads customers by id, in id order, skipping unknown ids.
 func (l *Loaders) Customers(ctx context.Context, ids []int) ([]*amocrm.Customer, error) {
-	return loadMany(ctx, l.CustomerByID, ids)
+	return loadMany(ctx, l.CustomerByID, l.customers, ids)
 }
 
 // CatalogElement loads one catalog element; nil when it does not exist.
