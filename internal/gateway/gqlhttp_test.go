@@ -47,9 +47,30 @@ func newWired(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	gql.Use(graph.Lookahead{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))
 	gql.SetRecoverFunc(graph.RecoverFunc(log))
+	m := cfg.Metrics
 	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		accesslog.From(ctx).SetOperation(graphql.GetOperationContext(ctx).OperationName)
+		opCtx := graphql.GetOperationContext(ctx)
+		name := opCtx.OperationName
+		if name == "" && opCtx.Operation != nil {
+			name = opCtx.Operation.Name
+		}
+		accesslog.From(ctx).SetOperation(name)
+		m.SetOperation(ctx, name)
 		return next(ctx)
+	})
+	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp != nil && len(resp.Errors) > 0 {
+			code, _ := resp.Errors[0].Extensions["code"].(string)
+			if code == "" {
+				code = "error"
+			}
+			if code == graph.CodeQueryTooComplex {
+				m.ObserveRejected("too_complex")
+			}
+			m.SetOutcome(ctx, code)
+		}
+		return resp
 	})
 	mux := http.NewServeMux()
 	addRoutes(mux, cfg, gql, up)
@@ -166,8 +187,11 @@ const (
 // GraphQL-over-HTTP audit checks (e2e/tests/graphql-http.test.mjs): the
 // status of each kind of error under each response media type, and no data
 // key in a request error.
+//
+// The transport tests of this file and hostile_test.go run their subtests in
+// parallel, but not beside the package's other tests, whose cost-table and
+// rate-budget checks are sensitive to CPU load.
 func TestGraphQLOverHTTP(t *testing.T) {
-	t.Parallel()
 	const (
 		ok         = `{ contact(id: 3) { name } }`
 		parseError = `{`
@@ -234,7 +258,6 @@ func TestGraphQLOverHTTP(t *testing.T) {
 // TestGET_MutationIs405 checks what the specification requires of a mutation
 // sent with GET: 405 with Allow: POST, and nothing run.
 func TestGET_MutationIs405(t *testing.T) {
-	t.Parallel()
 	g := startWired(t, nil, zerolog.Nop())
 	for _, q := range []string{
 		`mutation { __typename }`,
@@ -276,7 +299,6 @@ func (s *syncBuffer) String() string {
 // not an internal error, and its content (personal data, tokens) appears
 // neither in the answer nor in the log.
 func TestMalformedBodyIsNotLogged(t *testing.T) {
-	t.Parallel()
 	const secret = "Ivan Petrov +7 916 123-45-67"
 	var logs syncBuffer
 	g := startWired(t, nil, zerolog.New(&logs).Level(zerolog.DebugLevel))

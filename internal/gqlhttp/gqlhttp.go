@@ -1,0 +1,174 @@
+// Package gqlhttp serves GraphQL over HTTP as the GraphQL-over-HTTP
+// specification describes it (https://graphql.github.io/graphql-over-http/draft/),
+// as gqlgen transports: POST with a JSON body, GET with URL parameters, and a
+// catch-all that answers every other request with a coded error.
+//
+// It replaces gqlgen's transport.POST and transport.GET, which answer 422
+// where the specification wants 200 or 400, send "data": null with request
+// errors, answer 406 to a mutation sent with GET, and echo a malformed body in
+// the error message (bodies carry personal data). Here every error object has
+// extensions.code: gqlgen's GRAPHQL_PARSE_FAILED and GRAPHQL_VALIDATION_FAILED
+// for documents that do not parse or validate, and CodeBadRequest for problems
+// with the HTTP request itself, whose messages never quote the request.
+//
+// Wire the transports in this order; gqlgen gives a request to the first
+// transport that supports it, and Unsupported supports everything:
+//
+//	srv := handler.New(schema)
+//	srv.AddTransport(transport.Options{})
+//	srv.AddTransport(gqlhttp.GET{})
+//	srv.AddTransport(gqlhttp.POST{MaxBodyBytes: gqlhttp.DefaultMaxBodyBytes})
+//	srv.AddTransport(gqlhttp.Unsupported{})
+package gqlhttp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// CodeBadRequest is the extensions.code of an error in the HTTP request
+// itself (a body that is not JSON, a missing query, an unsupported method or
+// media type), as opposed to an error in the GraphQL document, which keeps
+// gqlgen's GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED.
+const CodeBadRequest = "BAD_REQUEST"
+
+// DefaultMaxBodyBytes is the request body limit of a POST whose MaxBodyBytes
+// is zero: 1 MiB holds any query a client writes by hand or generates, and a
+// batch of 250 contacts with their custom fields, with room to spare.
+const DefaultMaxBodyBytes = 1 << 20
+
+// The media types of requests and responses.
+const (
+	MediaTypeJSON            = "application/json"
+	MediaTypeGraphQLResponse = "application/graphql-response+json"
+)
+
+var (
+	_ graphql.Transport = POST{}
+	_ graphql.Transport = GET{}
+	_ graphql.Transport = Unsupported{}
+)
+
+// execute runs params through gqlgen's executor and writes the answer with
+// the status the specification gives each media type. Errors raised before
+// execution (parse, validation, variable coercion, operation not found) are
+// request errors: 400 under application/graphql-response+json, 200 under
+// application/json, and in both without a data key, which the GraphQL spec
+// reserves for responses of an operation that started. queriesOnly refuses
+// any other operation with 405, after validation and before execution.
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, mt mediaType, params *graphql.RawParams, queriesOnly bool) {
+	ctx := r.Context()
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		explainOperationName(opCtx, params, errs)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		status := http.StatusOK
+		if mt == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		write(w, mt, status, requestErrors{Errors: resp.Errors, Extensions: resp.Extensions})
+		return
+	}
+	if queriesOnly && opCtx.Operation.Operation != ast.Query {
+		// The specification requires 405 here, with the method that would work.
+		w.Header().Set("Allow", http.MethodPost)
+		fail(w, r, exec, mt, http.StatusMethodNotAllowed, "GET runs queries only: send "+string(opCtx.Operation.Operation)+"s with POST")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	resp := responses(ctx)
+	if resp == nil {
+		// The executor produced nothing: the client went away, or the
+		// operation was a subscription, which this transport cannot stream.
+		err := ctx.Err()
+		if err == nil {
+			err = errNoResponse
+		}
+		resp = exec.DispatchError(ctx, gqlerror.List{gqlerror.Wrap(err)})
+	}
+	write(w, mt, http.StatusOK, resp)
+}
+
+// explainOperationName rewrites gqlgen's "operation X not found", which
+// reads oddly when no name was given and quotes the request when one was.
+func explainOperationName(opCtx *graphql.OperationContext, params *graphql.RawParams, errs gqlerror.List) {
+	if opCtx == nil || opCtx.Doc == nil || opCtx.Operation != nil || len(errs) != 1 {
+		return
+	}
+	if params.OperationName == "" {
+		errs[0].Message = "the document holds " + strconv.Itoa(len(opCtx.Doc.Operations)) +
+			" operations: name the one to run in operationName"
+		return
+	}
+	errs[0].Message = "operationName matches no operation in the document"
+}
+
+var errNoResponse = errors.New("the operation produced no response")
+
+// requestErrors is the body of a request error: errors and extensions, but no
+// data key (graphql.Response always writes one).
+type requestErrors struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// fail answers a problem with the HTTP request, before any GraphQL work. The
+// error still passes through the executor's error presenter and response
+// interceptors, so it is shaped like every other error of the server. msg is
+// a fixed text: it must never quote the request, whose body and parameters
+// may carry personal data.
+func fail(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, mt mediaType, status int, msg string) {
+	err := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeBadRequest}}
+	resp := exec.DispatchError(r.Context(), gqlerror.List{err})
+	write(w, mt, status, requestErrors{Errors: resp.Errors, Extensions: resp.Extensions})
+}
+
+// bufPool recycles response buffers with their encoders. A body is encoded
+// in full before the status line goes out, so an encoding failure can still
+// become a 500, and the answer carries a Content-Length instead of being
+// chunked.
+var bufPool = sync.Pool{New: func() any {
+	b := new(responseBuffer)
+	b.enc = json.NewEncoder(&b.Buffer)
+	return b
+}}
+
+type responseBuffer struct {
+	bytes.Buffer
+	enc *json.Encoder
+}
+
+// maxPooledBuffer keeps one huge answer from pinning its buffer for good.
+const maxPooledBuffer = 1 << 20
+
+// encodeFailure is sent when a response cannot be encoded: a resolver or an
+// extension put a value into it that JSON cannot represent.
+const encodeFailure = `{"errors":[{"message":"internal error: the response could not be encoded","extensions":{"code":"INTERNAL"}}]}` + "\n"
+
+func write(w http.ResponseWriter, mt mediaType, status int, v any) {
+	buf := bufPool.Get().(*responseBuffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			bufPool.Put(buf)
+		}
+	}()
+	if err := buf.enc.Encode(v); err != nil {
+		buf.Reset()
+		buf.WriteString(encodeFailure)
+		status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	h.Set("Content-Type", mt.contentType())
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,163 @@
+package gqlhttp
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// POST serves GraphQL requests POSTed as application/json bodies:
+// {"query", "operationName", "variables", "extensions"}. Other POSTs are left
+// to the next transport (Unsupported answers them with 415).
+//
+// Answers: 200 with the result once the operation executed; for a document
+// that does not parse or validate, or variables that do not coerce, 400
+// under application/graphql-response+json and 200 under application/json;
+// 400 for a body that is not one JSON object, lacks the query or has a
+// parameter of the wrong type; 413 for a body over MaxBodyBytes; 415 for a
+// charset other than UTF-8 or a compressed body; 406 when the client accepts
+// neither response media type.
+type POST struct {
+	// MaxBodyBytes limits the request body; a larger body is refused with
+	// 413 before it is read in full. Zero means DefaultMaxBodyBytes (1 MiB);
+	// there is no unlimited setting.
+	MaxBodyBytes int64
+}
+
+// Supports claims POSTs whose Content-Type is application/json, whatever its
+// parameters.
+func (POST) Supports(r *http.Request) bool {
+	return r.Method == http.MethodPost && isJSON(r.Header.Get("Content-Type"))
+}
+
+// paramsPool recycles the decoded request: a POST allocates nothing for it.
+var paramsPool = sync.Pool{New: func() any { return new(graphql.RawParams) }}
+
+// Do reads, checks and executes one request.
+func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	mt, ok := negotiate(r.Header["Accept"])
+	if !ok {
+		fail(w, r, exec, mediaJSON, http.StatusNotAcceptable, notAcceptable)
+		return
+	}
+	if !utf8Charset(r.Header.Get("Content-Type")) {
+		fail(w, r, exec, mt, http.StatusUnsupportedMediaType, "the request body must be UTF-8 encoded JSON")
+		return
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		fail(w, r, exec, mt, http.StatusUnsupportedMediaType, "compressed request bodies are not supported")
+		return
+	}
+	limit := p.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	if r.ContentLength > limit {
+		fail(w, r, exec, mt, http.StatusRequestEntityTooLarge, tooLarge(limit))
+		return
+	}
+
+	params := paramsPool.Get().(*graphql.RawParams)
+	defer func() {
+		*params = graphql.RawParams{}
+		paramsPool.Put(params)
+	}()
+	start := graphql.Now()
+	if status, msg := decodeBody(w, r, limit, params); status != 0 {
+		fail(w, r, exec, mt, status, msg)
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	execute(w, r, exec, mt, params, false)
+}
+
+// decodeBody reads the body, at most limit bytes of it, into params. On
+// failure it returns the status and a message that says what is wrong with
+// the body without quoting any of it.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, params *graphql.RawParams) (status int, msg string) {
+	if r.Body == nil {
+		return http.StatusBadRequest, "the request body is empty: send a JSON object with a query"
+	}
+	// Decoding straight from the stream keeps one copy of the body (the
+	// decoder's buffer) instead of two.
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.UseNumber() // keep 2^53+1 and 1.5 exact, for gqlgen's Int and Float coercion
+	err := dec.Decode(params)
+	if err == nil {
+		// One JSON value, then nothing but white space: a second value would
+		// be a batch or a smuggled request, and gqlgen runs one operation.
+		if _, err = dec.Token(); err == io.EOF {
+			err = nil
+		} else if err == nil {
+			err = errTrailing
+		}
+	}
+	if err != nil {
+		return bodyError(err, limit)
+	}
+	if params.Query == "" && !persisted(params.Extensions) {
+		return http.StatusBadRequest, "the request has no query: send a JSON object with a non-empty \"query\" string"
+	}
+	return 0, ""
+}
+
+var errTrailing = errors.New("data after the JSON object")
+
+// bodyError turns a decoding error into a status and a fixed message. The
+// messages of encoding/json quote pieces of the input, so none is passed on.
+func bodyError(err error, limit int64) (int, string) {
+	var (
+		tooBig *http.MaxBytesError
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge, tooLarge(limit)
+	case err == io.EOF:
+		return http.StatusBadRequest, "the request body is empty: send a JSON object with a query"
+	case err == errTrailing:
+		return http.StatusBadRequest, "the request body must be a single JSON object; batches are not supported"
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return http.StatusBadRequest, "the request body is not valid JSON"
+	case errors.As(err, &typ):
+		switch typ.Field {
+		case "":
+			if typ.Value == "array" {
+				return http.StatusBadRequest, "the request body must be a single JSON object; batches are not supported"
+			}
+			return http.StatusBadRequest, "the request body must be a JSON object"
+		case "query":
+			return http.StatusBadRequest, "the query parameter must be a string"
+		case "operationName":
+			return http.StatusBadRequest, "the operationName parameter must be a string or null"
+		case "variables":
+			return http.StatusBadRequest, "the variables parameter must be a JSON object or null"
+		case "extensions":
+			return http.StatusBadRequest, "the extensions parameter must be a JSON object or null"
+		}
+		return http.StatusBadRequest, "the request body has a parameter of the wrong type"
+	}
+	return http.StatusBadRequest, "the request body could not be read"
+}
+
+func tooLarge(limit int64) string {
+	return "the request body is larger than the limit of " + strconv.FormatInt(limit, 10) + " bytes"
+}
+
+// persisted reports whether extensions name a persisted query, which stands
+// for a missing query when gqlgen's APQ extension is installed.
+func persisted(extensions map[string]any) bool {
+	_, ok := extensions["persistedQuery"]
+	return ok
+}
+
+const notAcceptable = "none of the media types in the Accept header is served: accept " +
+	MediaTypeGraphQLResponse + " or " + MediaTypeJSON
