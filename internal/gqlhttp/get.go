@@ -25,6 +25,9 @@ func (GET) Supports(r *http.Request) bool { return r.Method == http.MethodGet }
 
 // Do reads, checks and executes one request.
 func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	// A GET answer may be cached, and its media type and status follow the
+	// Accept header. Add, not Set: a CORS layer may have said Vary: Origin.
+	w.Header().Add("Vary", "Accept")
 	mt, ok := negotiate(r.Header["Accept"])
 	if !ok {
 		fail(w, r, exec, mediaJSON, http.StatusNotAcceptable, notAcceptable)

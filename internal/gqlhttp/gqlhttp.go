@@ -153,6 +153,7 @@ const maxPooledBuffer = 1 << 20
 // extension put a value into it that JSON cannot represent.
 const encodeFailure = `{"errors":[{"message":"internal error: the response could not be encoded","extensions":{"code":"INTERNAL"}}]}` + "\n"
 
+// write sends v as the JSON body of an answer of media type mt.
 func write(w http.ResponseWriter, mt mediaType, status int, v any) {
 	buf := bufPool.Get().(*responseBuffer)
 	buf.Reset()

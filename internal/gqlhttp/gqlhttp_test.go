@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -183,6 +184,9 @@ func TestPOST(t *testing.T) {
 		{name: "CoercionError/GraphQLResponse", accept: accGR, body: `{"query":"query($i:Int!){n(i:$i)}","variables":{"i":null}}`, wantStatus: 400, wantCode: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "UnknownOperationName", accept: accGR, body: `{"query":"query A{hello}","operationName":"B"}`, wantStatus: 400, wantCode: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "SeveralOperationsNoName", accept: accGR, body: `{"query":"query A{hello} query B{hello}"}`, wantStatus: 400, wantCode: "GRAPHQL_VALIDATION_FAILED"},
+		// With no query, a persisted-query hash goes to the executor, where
+		// gqlgen's APQ extension (absent here) would look it up.
+		{name: "PersistedQueryWithoutQuery", accept: accGR, body: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"abc"}}}`, wantStatus: 400, wantCode: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "EmptyDocument", accept: accGR, body: `{"query":"# ` + secret + `"}`, wantStatus: 400},
 
 		{name: "MalformedJSON", accept: accJS, body: `{"query":"{hello}", "name": "` + secret, wantStatus: 400, wantCT: ctJSON, wantCode: gqlhttp.CodeBadRequest},
@@ -360,6 +364,9 @@ func TestGET(t *testing.T) {
 			if got := a.header.Get("Allow"); got != tt.wantAllow {
 				t.Errorf("Allow = %q, want %q", got, tt.wantAllow)
 			}
+			if got := a.header.Values("Vary"); !slices.Contains(got, "Accept") {
+				t.Errorf("Vary = %q, want Accept", got)
+			}
 			if ran := srv.executed.Load() != before; tt.wantExec && !ran {
 				t.Errorf("the operation did not execute")
 			}
@@ -393,4 +400,21 @@ func TestUnsupportedMethods(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnencodableResponse: a response JSON cannot represent becomes a coded
+// 500, not a 200 with a truncated body.
+func TestUnencodableResponse(t *testing.T) {
+	t.Parallel()
+	schema := gqlparser.MustLoadSchema(&ast.Source{Input: testSDL})
+	srv := handler.New(&graphql.ExecutableSchemaMock{
+		SchemaFunc: func() *ast.Schema { return schema },
+		ExecFunc: func(context.Context) graphql.ResponseHandler {
+			return graphql.OneShot(&graphql.Response{Data: json.RawMessage(`{"hello":`)})
+		},
+	})
+	srv.AddTransport(gqlhttp.POST{})
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/query", strings.NewReader(`{"query":"{hello}"}`))
+	r.Header.Set("Content-Type", "application/json")
+	check(t, serve(t, srv, r), http.StatusInternalServerError, ctJSON, "INTERNAL", false)
 }
