@@ -24,6 +24,7 @@ import (
 	"github.com/amogql/amogql/graph"
 	"github.com/amogql/amogql/internal/accesslog"
 	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/gqlhttp"
 	"github.com/amogql/amogql/internal/loader"
 	"github.com/amogql/amogql/internal/metrics"
 	"github.com/amogql/amogql/internal/playground"
@@ -75,8 +76,9 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	cfg = cfg.withDefaults()
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Client: up.Client, Log: log}}))
 	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
-	gql.AddTransport(transport.POST{})
+	gql.AddTransport(gqlhttp.GET{})
+	gql.AddTransport(gqlhttp.POST{MaxBodyBytes: cfg.MaxBodyBytes})
+	gql.AddTransport(gqlhttp.Unsupported{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if !cfg.NoIntrospection {
 		gql.Use(extension.Introspection{})

@@ -28,37 +28,48 @@ func prefetch[V comparable](l *Loaders, c *cache[int, V], ids []int, level int,
 	go func() {
 		if len(missing) > 0 {
 			rows, err = fetchAll(l.ctx, missing, fetch, key)
+			if err == nil {
+				// Claim the next level before these rows are released: a
+				// resolver that sees them must find its relations under way.
+				follow(collect(rows, missing), level)
+			}
 		}
 		// rows and err are read-only from here on: the claimed thunks read them.
 		close(done)
 		if err != nil {
 			return
 		}
+		// Ids another fetch had claimed are followed at this level too, once
+		// they arrive.
+		var others []V
 		var zero V
-		all := make([]V, 0, len(ids))
 		seen := make(map[int]bool, len(ids))
 		for _, id := range ids {
-			if seen[id] {
+			if _, mine := rows[id]; mine || seen[id] {
 				continue
 			}
 			seen[id] = true
-			v, ok := rows[id]
-			if !ok {
-				t, cached := c.Get(l.ctx, id)
-				if !cached {
-					continue
+			if t, cached := c.Get(l.ctx, id); cached {
+				if v, ferr := t(); ferr == nil && v != zero {
+					others = append(others, v)
 				}
-				var ferr error
-				if v, ferr = t(); ferr != nil {
-					continue
-				}
-			}
-			if v != zero {
-				all = append(all, v)
 			}
 		}
-		follow(all, level)
+		if len(others) > 0 {
+			follow(others, level)
+		}
 	}()
+}
+
+// collect returns the rows of ids that were found, in id order.
+func collect[V any](rows map[int]V, ids []int) []V {
+	out := make([]V, 0, len(rows))
+	for _, id := range ids {
+		if v, ok := rows[id]; ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // PrefetchLeads starts fetching leads of the given level.
