@@ -104,11 +104,7 @@ func NewUpstream(cfg Config, log zerolog.Logger) (*Upstream, error) {
 	up.breaker = br
 	layers = append(layers, rp.Wrap, br.Wrap)
 	if cfg.RPS > 0 {
-		// Spread each second's budget over 1.15 s: a call delayed on its way
-		// out (scheduling, a slow dial) must not land in the next call's
-		// second, because repeated overruns get the whole account blocked.
-		rl, err := ratelimit.New(ratelimit.WithRate(cfg.RPS), ratelimit.WithMargin(limiterMargin),
-			ratelimit.WithObserver(cfg.Metrics.ObserveLimiterWait))
+		rl, err := ratelimit.New(ratelimit.WithRate(cfg.RPS), ratelimit.WithObserver(cfg.Metrics.ObserveLimiterWait))
 		if err != nil {
 			return nil, err
 		}
@@ -122,9 +118,6 @@ func NewUpstream(cfg Config, log zerolog.Logger) (*Upstream, error) {
 	}
 	return up, nil
 }
-
-// limiterMargin stretches every second of the rate budget; see NewUpstream.
-const limiterMargin = 150 * time.Millisecond
 
 // newTransport keeps enough idle connections for a whole batch of concurrent
 // loader calls to one host; the default of 2 would reopen them every query.

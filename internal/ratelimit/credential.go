@@ -17,6 +17,7 @@ type credential struct {
 	pausedUntil time.Time
 	inflight    int // requests waiting or being sent
 	lastUsed    time.Time
+	win         *window
 }
 
 // acquire returns the credential for key, creating it, and marks one request
@@ -35,7 +36,7 @@ func (l *Limiter) acquire(key credKey) *credential {
 	}
 	c := l.creds[key]
 	if c == nil {
-		c = &credential{lim: rate.NewLimiter(l.limit(), l.burst)}
+		c = &credential{lim: rate.NewLimiter(l.limit(), l.burst), win: newWindow(int(l.rps))}
 		l.creds[key] = c
 	}
 	c.inflight++

@@ -81,7 +81,8 @@ func WithBurst(n int) Option { return func(l *Limiter) { l.burst = n } }
 // WithMargin sets how much each one-second window is stretched to absorb
 // jitter: Rate requests are spread over 1 s + d. Zero spaces requests at
 // exactly 1/Rate, which a strict upstream window can see as an overrun.
-// Default: 50 ms.
+// Default: 50 ms. Overruns are prevented by the sliding window (window.go)
+// whatever the margin; the margin only smooths the spacing.
 func WithMargin(d time.Duration) Option { return func(l *Limiter) { l.margin = d } }
 
 // WithDefaultPause sets how long a credential stops after a 429 that carries

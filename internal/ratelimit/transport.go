@@ -19,7 +19,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := l.acquire(l.keyFor(req))
 	defer l.release(c)
 
-	waited, err := l.wait(req.Context(), c)
+	start := time.Now()
+	_, err := l.wait(req.Context(), c)
+	slot := 0
+	if err == nil {
+		slot, err = c.win.acquire(req.Context())
+	}
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
@@ -27,10 +32,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if l.observe != nil {
-		l.observe(waited)
+		l.observe(time.Since(start))
 	}
 
 	resp, err := t.next.RoundTrip(req)
+	c.win.release(slot)
 	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
 		d, ok := RetryAfter(resp.Header, time.Now())
 		if !ok || d <= 0 {
