@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,72 +12,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/zerolog"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/amogql/amogql/graph"
-	"github.com/amogql/amogql/internal/accesslog"
 	"github.com/amogql/amogql/internal/gqlhttp"
 	"github.com/amogql/amogql/internal/sandbox"
 )
 
-// newWired is New with the gqlhttp transports in place of gqlgen's
-// transport.GET and transport.POST: a copy of New's executor setup, kept
-// only until New wires gqlhttp itself. Then delete it, and make startWired
-// and the log test call startGateway and New.
-func newWired(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
-	cfg = cfg.withDefaults()
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Client: up.Client, Log: log}}))
-	gql.AddTransport(transport.Options{})
-	gql.AddTransport(gqlhttp.GET{})
-	gql.AddTransport(gqlhttp.POST{MaxBodyBytes: cfg.MaxBodyBytes})
-	gql.AddTransport(gqlhttp.Unsupported{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if !cfg.NoIntrospection {
-		gql.Use(extension.Introspection{})
-	}
-	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
-	gql.Use(graph.Limits{MaxDepth: cfg.MaxDepth, MaxCalls: cfg.MaxUpstreamCalls})
-	gql.Use(graph.Lookahead{})
-	gql.SetErrorPresenter(graph.ErrorPresenter(log))
-	gql.SetRecoverFunc(graph.RecoverFunc(log))
-	m := cfg.Metrics
-	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		opCtx := graphql.GetOperationContext(ctx)
-		name := opCtx.OperationName
-		if name == "" && opCtx.Operation != nil {
-			name = opCtx.Operation.Name
-		}
-		accesslog.From(ctx).SetOperation(name)
-		m.SetOperation(ctx, name)
-		return next(ctx)
-	})
-	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		resp := next(ctx)
-		if resp != nil && len(resp.Errors) > 0 {
-			code, _ := resp.Errors[0].Extensions["code"].(string)
-			if code == "" {
-				code = "error"
-			}
-			if code == graph.CodeQueryTooComplex {
-				m.ObserveRejected("too_complex")
-			}
-			m.SetOutcome(ctx, code)
-		}
-		return resp
-	})
-	mux := http.NewServeMux()
-	addRoutes(mux, cfg, gql, up)
-	return accesslog.Middleware(log)(mux)
-}
-
-// startWired is startGateway over newWired, logging to log.
-func startWired(t *testing.T, sb *sandbox.Sandbox, log zerolog.Logger, opts ...gatewayOption) *testGateway {
+// startLogged is startGateway with the gateway logging to log, so a test can
+// read what it writes.
+func startLogged(t *testing.T, sb *sandbox.Sandbox, log zerolog.Logger, opts ...gatewayOption) *testGateway {
 	t.Helper()
 	if sb == nil {
 		sb = sandbox.New()
@@ -93,7 +36,7 @@ func startWired(t *testing.T, sb *sandbox.Sandbox, log zerolog.Logger, opts ...g
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(newWired(log, cfg, u))
+	gw := httptest.NewServer(New(log, cfg, u))
 	t.Cleanup(gw.Close)
 	return &testGateway{t: t, sb: sb, url: gw.URL}
 }
@@ -230,7 +173,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			g := startWired(t, nil, zerolog.Nop())
+			g := startGateway(t, nil)
 			req := request(t, g, http.MethodPost, "", strings.NewReader(gqlBody(tt.query, tt.vars)), "Content-Type", mediaJSON)
 			if tt.accept != "" {
 				req.Header.Set("Accept", tt.accept)
@@ -258,7 +201,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 // TestGET_MutationIs405 checks what the specification requires of a mutation
 // sent with GET: 405 with Allow: POST, and nothing run.
 func TestGET_MutationIs405(t *testing.T) {
-	g := startWired(t, nil, zerolog.Nop())
+	g := startGateway(t, nil)
 	for _, q := range []string{
 		`mutation { __typename }`,
 		`mutation { createContacts(input: [{name: "GET"}]) { contacts { id } } }`,
@@ -301,7 +244,7 @@ func (s *syncBuffer) String() string {
 func TestMalformedBodyIsNotLogged(t *testing.T) {
 	const secret = "Ivan Petrov +7 916 123-45-67"
 	var logs syncBuffer
-	g := startWired(t, nil, zerolog.New(&logs).Level(zerolog.DebugLevel))
+	g := startLogged(t, nil, zerolog.New(&logs).Level(zerolog.DebugLevel))
 	for _, body := range []string{
 		`{"query":"mutation { createContacts(input: [{name: \"` + secret + `\"}]) { contacts { id } } }"`,
 		`{"query": 1, "variables": {"name": "` + secret + `"}}`,

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/amogql/amogql/graph"
 	"github.com/amogql/amogql/internal/gqlhttp"
 )
@@ -74,7 +72,7 @@ func TestHostileRequests(t *testing.T) {
 }
 
 func runHostile(t *testing.T, tc hostileCase) {
-	g := startWired(t, nil, zerolog.Nop())
+	g := startGateway(t, nil)
 	method := tc.method
 	if method == "" {
 		method = http.MethodPost
