@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -180,8 +181,19 @@ func probe(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions
 
 // listOptions maps the GraphQL arguments onto amoCRM's filter[...] and order[...].
 func listOptions(query *string, f *model.ContactFilter, o *model.ContactOrder) (*amocrm.ContactListOptions, error) {
+	if err := checkLen("query", query, maxSearchLen); err != nil {
+		return nil, err
+	}
 	opts := &amocrm.ContactListOptions{Query: deref(query)}
 	if f != nil {
+		if len(f.Names) > maxFirst {
+			return nil, badInput("filter.names takes at most %d names", maxFirst)
+		}
+		for i := range f.Names {
+			if err := checkLen(fmt.Sprintf("filter.names[%d]", i), &f.Names[i], maxNameLen); err != nil {
+				return nil, err
+			}
+		}
 		cf := &amocrm.ContactFilter{
 			ID: f.Ids, Name: f.Names, ResponsibleUserID: f.ResponsibleUserIds,
 			CreatedBy: f.CreatedBy, UpdatedBy: f.UpdatedBy,

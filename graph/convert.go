@@ -183,3 +183,32 @@ func camel(s string) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Limits on text inputs. amoCRM documents none; these keep a hostile
+// client from sending megabyte names upstream or building megabyte URLs
+// (every search and filter value becomes part of the query string).
+const (
+	maxNameLen   = 255
+	maxSearchLen = 1000
+)
+
+// checkLen refuses s when it is longer than max characters.
+func checkLen(field string, s *string, max int) error {
+	if s != nil && len([]rune(*s)) > max {
+		return badInput("%s is longer than %d characters", field, max)
+	}
+	return nil
+}
+
+// checkNames refuses a contact input whose names are too long.
+func checkNames(path string, name, first, last *string) error {
+	for _, f := range []struct {
+		field string
+		v     *string
+	}{{"name", name}, {"firstName", first}, {"lastName", last}} {
+		if err := checkLen(path+"."+f.field, f.v, maxNameLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}

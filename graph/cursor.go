@@ -27,17 +27,26 @@ func encodeCursor(offset int, fp string) string {
 func decodeCursor(s, fp string) (int, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) {
-		return 0, badInput("invalid cursor %q", s)
+		return 0, badInput("invalid cursor %s", quoteCursor(s))
 	}
 	pos, got, ok := strings.Cut(strings.TrimPrefix(string(raw), cursorPrefix), ":")
 	offset, err := strconv.Atoi(pos)
 	if !ok || err != nil || offset < 0 || offset > maxOffset {
-		return 0, badInput("invalid cursor %q", s)
+		return 0, badInput("invalid cursor %s", quoteCursor(s))
 	}
 	if got != fp {
-		return 0, badInput("cursor %q belongs to a query with other arguments", s)
+		return 0, badInput("cursor %s belongs to a query with other arguments", quoteCursor(s))
 	}
 	return offset, nil
+}
+
+// quoteCursor quotes a cursor for an error message, cut at 64 bytes: an
+// answer must not grow with what a client sends.
+func quoteCursor(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // maxOffset bounds how deep a cursor may point: amoCRM pages are 1-based ints.

@@ -60,13 +60,21 @@ func tooComplex(msg string) *gqlerror.Error {
 
 // depth is the deepest field nesting under set, following fragments.
 // Introspection fields do not count: GraphiQL's own schema query is deep by
-// nature and costs amoCRM nothing. The validator has already refused
-// fragment cycles, and level bounds the walk regardless.
+// nature and costs amoCRM nothing. Each fragment is measured once, so a
+// document whose fragments spread each other twice over (2^n paths in a
+// kilobyte) costs what its size does.
 func depth(doc *ast.QueryDocument, set ast.SelectionSet, level int) int {
-	if level > 1000 {
-		return level
+	return level + relDepth(doc, set, map[string]int{}, 0)
+}
+
+// relDepth is the nesting of set itself. frags holds the depth of each
+// fragment measured so far; the validator has already refused fragment
+// cycles, and guard bounds the walk regardless.
+func relDepth(doc *ast.QueryDocument, set ast.SelectionSet, frags map[string]int, guard int) int {
+	if guard > 1000 {
+		return 0
 	}
-	deepest := level
+	deepest := 0
 	for _, sel := range set {
 		var d int
 		switch s := sel.(type) {
@@ -74,16 +82,19 @@ func depth(doc *ast.QueryDocument, set ast.SelectionSet, level int) int {
 			if strings.HasPrefix(s.Name, "__") {
 				continue
 			}
-			d = level + 1
-			if len(s.SelectionSet) > 0 {
-				d = depth(doc, s.SelectionSet, level+1)
-			}
+			d = 1 + relDepth(doc, s.SelectionSet, frags, guard+1)
 		case *ast.InlineFragment:
-			d = depth(doc, s.SelectionSet, level)
+			d = relDepth(doc, s.SelectionSet, frags, guard+1)
 		case *ast.FragmentSpread:
-			if f := doc.Fragments.ForName(s.Name); f != nil {
-				d = depth(doc, f.SelectionSet, level)
+			v, seen := frags[s.Name]
+			if !seen {
+				frags[s.Name] = 0 // a cycle ends here
+				if f := doc.Fragments.ForName(s.Name); f != nil {
+					v = relDepth(doc, f.SelectionSet, frags, guard+1)
+				}
+				frags[s.Name] = v
 			}
+			d = v
 		}
 		deepest = max(deepest, d)
 	}

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/amogql/amogql/graph/model"
@@ -32,6 +33,11 @@ func rejected(err error, ix indexer, root string) []*model.UserError {
 func (r *mutationResolver) createContacts(ctx context.Context, input []*model.CreateContactInput) (*model.CreateContactsPayload, error) {
 	if err := checkBatchSize(len(input)); err != nil {
 		return nil, err
+	}
+	for i, in := range input {
+		if err := checkNames(fmt.Sprintf("input[%d]", i), in.Name, in.FirstName, in.LastName); err != nil {
+			return nil, err
+		}
 	}
 	reqIDs := requestIDs(input, func(in *model.CreateContactInput) *string { return in.RequestID })
 	var uerrs []*model.UserError
@@ -86,6 +92,11 @@ func (r *mutationResolver) updateContacts(ctx context.Context, input []*model.Up
 	if err := checkBatchSize(len(input)); err != nil {
 		return nil, err
 	}
+	for i, in := range input {
+		if err := checkNames(fmt.Sprintf("input[%d]", i), in.Name, in.FirstName, in.LastName); err != nil {
+			return nil, err
+		}
+	}
 	reqIDs := requestIDs(input, func(in *model.UpdateContactInput) *string { return in.RequestID })
 	var uerrs []*model.UserError
 	reqs := make([]*amocrm.UpdateContactRequest, len(input))
@@ -118,6 +129,9 @@ func (r *mutationResolver) updateContacts(ctx context.Context, input []*model.Up
 }
 
 func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateContactInput) (*model.UpdateContactPayload, error) {
+	if err := checkNames("input", in.Name, in.FirstName, in.LastName); err != nil {
+		return nil, err
+	}
 	reqID := deref(in.RequestID)
 	if uerrs := checkUpdate(nil, 0, reqID, in); len(uerrs) > 0 {
 		for _, ue := range uerrs {

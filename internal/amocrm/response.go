@@ -3,6 +3,7 @@ package amocrm
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -83,10 +84,11 @@ type EntityRef struct {
 	Links  *Links `json:"_links,omitempty"`
 }
 
-// nonNil turns the nil slice of an empty answer into an empty one.
+// nonNil turns the nil slice of an empty answer into an empty one, and
+// drops null items: every caller dereferences what a list holds.
 func nonNil[T any](s []*T) []*T {
 	if s == nil {
 		return []*T{}
 	}
-	return s
+	return slices.DeleteFunc(s, func(v *T) bool { return v == nil })
 }

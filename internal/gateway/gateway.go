@@ -80,6 +80,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	gql.AddTransport(gqlhttp.POST{MaxBodyBytes: cfg.MaxBodyBytes})
 	gql.AddTransport(gqlhttp.Unsupported{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.SetParserTokenLimit(3000) // see hostile_test.go Validation/10000RepeatedFields
 	if !cfg.NoIntrospection {
 		gql.Use(extension.Introspection{})
 	}

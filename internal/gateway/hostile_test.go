@@ -295,18 +295,12 @@ func abuseCases() []hostileCase {
 	bomb.WriteString("fragment F26 on Query { __typename }\n")
 	long := strings.Repeat("Ж", 50000) // 100 KB of UTF-8
 	return []hostileCase{
-		{name: "Validation/10000RepeatedFields", body: gqlBody("{ "+strings.Repeat("__typename ", 10000)+"}", nil), wantStatus: 400, wantCode: codeParse,
-			skip: "a parser token limit (gql.SetParserTokenLimit(3000) in gateway.New): gqlparser's OverlappingFieldsCanBeMerged compares every pair of same-named fields, ~5 s of CPU for this 110 KB body (~7 min at the 1 MiB body limit)"},
-		{name: "Depth/FragmentBomb", body: gqlBody(bomb.String(), nil), wantStatus: 200,
-			skip: "graph/limits.go depth() to measure each fragment once: it walks every spread, 2^26 walks (seconds of CPU) for this 1.3 KB body"},
-		{name: "LongString/100KBName", body: gqlBody(`mutation($n: String) { createContacts(input: [{name: $n}]) { contacts { id } } }`, map[string]any{"n": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput,
-			skip: "a length limit on string inputs in graph: a 100 KB name goes to amoCRM as is"},
-		{name: "LongString/100KBSearch", body: gqlBody(`query($q: String) { contacts(query: $q) { nodes { id } } }`, map[string]any{"q": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput,
-			skip: "a length limit on string inputs in graph: a 100 KB search goes to amoCRM as a 100 KB URL"},
-		{name: "LongString/100KBFilterName", body: gqlBody(`query($n: String!) { contacts(filter: {names: [$n]}) { nodes { id } } }`, map[string]any{"n": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput,
-			skip: "a length limit on string inputs in graph: a 100 KB filter[name][] goes to amoCRM as a 100 KB URL"},
-		{name: "Cursor/100KB", body: gqlBody(`query($c: String) { contacts(after: $c) { nodes { id } } }`, map[string]any{"c": strings.Repeat("A", 100000)}), wantStatus: 200, wantCode: graph.CodeBadUserInput, maxAnswer: 4096,
-			skip: "graph/cursor.go decodeCursor to stop quoting the whole cursor in its error: the answer repeats all 100 KB"},
+		{name: "Validation/10000RepeatedFields", body: gqlBody("{ "+strings.Repeat("__typename ", 10000)+"}", nil), wantStatus: 400, wantCode: codeParse},
+		{name: "Depth/FragmentBomb", body: gqlBody(bomb.String(), nil), wantStatus: 200},
+		{name: "LongString/100KBName", body: gqlBody(`mutation($n: String) { createContacts(input: [{name: $n}]) { contacts { id } } }`, map[string]any{"n": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput},
+		{name: "LongString/100KBSearch", body: gqlBody(`query($q: String) { contacts(query: $q) { nodes { id } } }`, map[string]any{"q": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput},
+		{name: "LongString/100KBFilterName", body: gqlBody(`query($n: String!) { contacts(filter: {names: [$n]}) { nodes { id } } }`, map[string]any{"n": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput},
+		{name: "Cursor/100KB", body: gqlBody(`query($c: String) { contacts(after: $c) { nodes { id } } }`, map[string]any{"c": strings.Repeat("A", 100000)}), wantStatus: 200, wantCode: graph.CodeBadUserInput, maxAnswer: 4096},
 	}
 }
 

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/amogql/amogql/internal/amocrm"
 )
@@ -26,6 +27,15 @@ func prefetch[V comparable](l *Loaders, c *cache[int, V], ids []int, level int,
 	)
 	missing := c.claim(ids, done, &rows, &err)
 	go func() {
+		released := false
+		// A panic here would take the whole process down with it: turn it
+		// into the claimed thunks' error instead.
+		defer func() {
+			if r := recover(); r != nil && !released {
+				err = fmt.Errorf("loader: prefetch failed: %v", r)
+				close(done)
+			}
+		}()
 		if len(missing) > 0 {
 			rows, err = fetchAll(l.ctx, missing, fetch, key)
 			if err == nil {
@@ -35,6 +45,7 @@ func prefetch[V comparable](l *Loaders, c *cache[int, V], ids []int, level int,
 			}
 		}
 		// rows and err are read-only from here on: the claimed thunks read them.
+		released = true
 		close(done)
 		if err != nil {
 			return
