@@ -2,7 +2,6 @@ package amocrm
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -262,6 +261,10 @@ func (s *ContactsService) UpdateOne(ctx context.Context, id int, req *UpdateCont
 	if err != nil {
 		return nil, resp, err
 	}
+	if resp.StatusCode != http.StatusNoContent && (out.contact == nil || out.contact.ID == 0) {
+		// A 200 that names no contact is not an answer to this update.
+		return nil, resp, fmt.Errorf("amocrm: PATCH api/v4/contacts/%d: the answer holds no contact: %w", id, ErrUnavailable)
+	}
 	return out.contact, resp, nil
 }
 
@@ -283,14 +286,17 @@ type contactOrList struct {
 
 func (c *contactOrList) UnmarshalJSON(data []byte) error {
 	var list contactList
-	if err := json.Unmarshal(data, &list); err != nil {
+	if err := decodeJSON(data, &list); err != nil {
 		return err
 	}
 	if list.Embedded.Contacts != nil {
-		if len(list.Embedded.Contacts) > 0 {
-			c.contact = list.Embedded.Contacts[0]
+		for _, contact := range list.Embedded.Contacts {
+			if contact != nil {
+				c.contact = contact
+				break
+			}
 		}
 		return nil
 	}
-	return json.Unmarshal(data, &c.contact)
+	return decodeJSON(data, &c.contact)
 }
