@@ -211,6 +211,9 @@ func listOptions(query *string, f *model.ContactFilter, o *model.ContactOrder) (
 		if len(f.Ids) > maxFirst {
 			return nil, badInput("filter.ids takes at most %d ids", maxFirst)
 		}
+		if cf.CustomFieldsValues, err = customFieldFilters(f.CustomFields); err != nil {
+			return nil, err
+		}
 		opts.Filter = cf
 	}
 	if o != nil {
@@ -235,6 +238,37 @@ func timeRange(name string, r *model.TimeRange) (*amocrm.Range, error) {
 	out := &amocrm.Range{From: deref(r.From), To: deref(r.To)}
 	if r.From != nil && r.To != nil && out.From > out.To {
 		return nil, badInput("filter.%s: from is after to", name)
+	}
+	return out, nil
+}
+
+// maxFieldFilters bounds how many custom field conditions one list takes.
+const maxFieldFilters = 20
+
+func customFieldFilters(in []*model.CustomFieldFilter) (amocrm.CustomFieldFilters, error) {
+	if len(in) > maxFieldFilters {
+		return nil, badInput("filter.customFields takes at most %d conditions", maxFieldFilters)
+	}
+	var out amocrm.CustomFieldFilters
+	for i, f := range in {
+		if len(f.Values) == 0 && f.From == nil && f.To == nil {
+			return nil, badInput("filter.customFields[%d] needs values or a from/to range", i)
+		}
+		if len(f.Values) > 0 && (f.From != nil || f.To != nil) {
+			return nil, badInput("filter.customFields[%d] takes values or a range, not both", i)
+		}
+		if len(f.Values) > maxFirst {
+			return nil, badInput("filter.customFields[%d] takes at most %d values", i, maxFirst)
+		}
+		for j := range f.Values {
+			if err := checkLen(fmt.Sprintf("filter.customFields[%d].values[%d]", i, j), &f.Values[j], maxNameLen); err != nil {
+				return nil, err
+			}
+		}
+		if f.From != nil && f.To != nil && *f.From > *f.To {
+			return nil, badInput("filter.customFields[%d]: from is above to", i)
+		}
+		out = append(out, amocrm.CustomFieldFilter{FieldID: f.FieldID, Values: f.Values, From: f.From, To: f.To})
 	}
 	return out, nil
 }

@@ -1320,6 +1320,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContactFilter", ec.unmarshalInputContactFilter),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
+			graphql.NewInputUnmarshaler("CustomFieldFilter", ec.unmarshalInputCustomFieldFilter),
 			graphql.NewInputUnmarshaler("CustomFieldValueInput", ec.unmarshalInputCustomFieldValueInput),
 			graphql.NewInputUnmarshaler("CustomFieldValueItemInput", ec.unmarshalInputCustomFieldValueItemInput),
 			graphql.NewInputUnmarshaler("LinkChatInput", ec.unmarshalInputLinkChatInput),
@@ -1669,6 +1670,19 @@ input ContactFilter {
   responsibleUserIds: [ID!]
   createdBy: [ID!]
   updatedBy: [ID!]
+  "Custom field conditions, all of which must hold (filter[custom_fields_values] in v4)."
+  customFields: [CustomFieldFilter!]
+}
+
+"""
+One custom field condition: a value equal to one of values (an enum field
+also matches its enum id), or a number or date (Unix seconds) within from–to.
+"""
+input CustomFieldFilter {
+  fieldId: ID!
+  values: [String!]
+  from: Float
+  to: Float
 }
 
 input ContactOrder {
@@ -7685,7 +7699,7 @@ func (ec *executionContext) unmarshalInputContactFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"ids", "names", "createdAt", "updatedAt", "closestTaskAt", "responsibleUserIds", "createdBy", "updatedBy"}
+	fieldsInOrder := [...]string{"ids", "names", "createdAt", "updatedAt", "closestTaskAt", "responsibleUserIds", "createdBy", "updatedBy", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7748,6 +7762,13 @@ func (ec *executionContext) unmarshalInputContactFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.UpdatedBy = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
 		}
 	}
 	return it, nil
@@ -7923,6 +7944,69 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 func UnmarshalCreateContactInput(ctx context.Context, raw any) (model.CreateContactInput, error) {
 	var out model.CreateContactInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomFieldFilter(ctx context.Context, obj any) (model.CustomFieldFilter, error) {
+	var it model.CustomFieldFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fieldId", "values", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fieldId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fieldId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FieldID = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomFieldFilter unmarshals raw into the CustomFieldFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomFieldFilter(ctx context.Context, raw any) (model.CustomFieldFilter, error) {
+	var out model.CustomFieldFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomFieldFilter", raw, &out)
 	return out, err
 }
 
@@ -10265,6 +10349,11 @@ func (ec *executionContext) marshalNCreateContactsPayload2ᚖgithubᚗcomᚋamog
 	return ec._CreateContactsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCustomFieldFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldFilter(ctx context.Context, v any) (*model.CustomFieldFilter, error) {
+	res, err := ec.unmarshalInputCustomFieldFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCustomFieldValue2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValues(ctx context.Context, sel ast.SelectionSet, v amocrm.CustomFieldValues) graphql.Marshaler {
 	return ec._CustomFieldValue(ctx, sel, &v)
 }
@@ -10805,6 +10894,23 @@ func (ec *executionContext) unmarshalOContactOrder2ᚖgithubᚗcomᚋamogqlᚋam
 	}
 	res, err := ec.unmarshalInputContactOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldFilterᚄ(ctx context.Context, v any) ([]*model.CustomFieldFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomFieldFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomFieldFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx context.Context, sel ast.SelectionSet, v []amocrm.CustomFieldValues) graphql.Marshaler {

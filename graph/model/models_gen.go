@@ -22,6 +22,8 @@ type ContactFilter struct {
 	ResponsibleUserIds []int      `json:"responsibleUserIds,omitempty"`
 	CreatedBy          []int      `json:"createdBy,omitempty"`
 	UpdatedBy          []int      `json:"updatedBy,omitempty"`
+	// Custom field conditions, all of which must hold (filter[custom_fields_values] in v4).
+	CustomFields []*CustomFieldFilter `json:"customFields,omitempty"`
 }
 
 type ContactOrder struct {
@@ -48,6 +50,15 @@ type CreateContactsPayload struct {
 	// The created contacts, loaded in full after the write, in input order.
 	Contacts   []*amocrm.Contact `json:"contacts"`
 	UserErrors []*UserError      `json:"userErrors"`
+}
+
+// One custom field condition: a value equal to one of values (an enum field
+// also matches its enum id), or a number or date (Unix seconds) within from–to.
+type CustomFieldFilter struct {
+	FieldID int      `json:"fieldId"`
+	Values  []string `json:"values,omitempty"`
+	From    *float64 `json:"from,omitempty"`
+	To      *float64 `json:"to,omitempty"`
 }
 
 // The values to write to one custom field, identified by fieldId or fieldCode.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 )
 
 // ContactsService handles contacts and their chat links.
@@ -79,6 +81,9 @@ type ContactFilter struct {
 	CreatedAt     *Range `url:"created_at,omitempty"`
 	UpdatedAt     *Range `url:"updated_at,omitempty"`
 	ClosestTaskAt *Range `url:"closest_task_at,omitempty"`
+	// CustomFieldsValues: filter[custom_fields_values][<field_id>][]=v, or
+	// […][from]/[to] for numeric and date fields.
+	CustomFieldsValues CustomFieldFilters `url:"custom_fields_values,omitempty"`
 }
 
 func (o *ContactListOptions) validate() error {
@@ -299,4 +304,39 @@ func (c *contactOrList) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	return decodeJSON(data, &c.contact)
+}
+
+// CustomFieldFilter narrows a list by one custom field: a value equal to one
+// of Values (an enum field also matches its enum id), or one within From–To
+// (numeric and date fields; either bound may be nil).
+//
+// amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/filters-api
+type CustomFieldFilter struct {
+	FieldID  int
+	Values   []string
+	From, To *float64
+}
+
+// CustomFieldFilters encodes as filter[custom_fields_values][<field_id>]…,
+// keyed by field id, which go-querystring's tags cannot express.
+type CustomFieldFilters []CustomFieldFilter
+
+// EncodeValues implements go-querystring's Encoder.
+func (fs CustomFieldFilters) EncodeValues(key string, v *url.Values) error {
+	for _, f := range fs {
+		if f.FieldID <= 0 {
+			return &ArgumentError{Arg: "filter.custom_fields_values", Reason: "needs a positive field id"}
+		}
+		k := key + "[" + strconv.Itoa(f.FieldID) + "]"
+		for _, val := range f.Values {
+			v.Add(k+"[]", val)
+		}
+		if f.From != nil {
+			v.Set(k+"[from]", strconv.FormatFloat(*f.From, 'f', -1, 64))
+		}
+		if f.To != nil {
+			v.Set(k+"[to]", strconv.FormatFloat(*f.To, 'f', -1, 64))
+		}
+	}
+	return nil
 }

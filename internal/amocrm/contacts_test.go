@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-querystring/query"
 )
 
 func selfLink(href string) *Links { return &Links{Self: &Link{Href: href}} }
@@ -370,4 +371,25 @@ func TestContactsService_Update(t *testing.T) {
 		_, _, err := client.Contacts.UpdateOne(t.Context(), 3, &UpdateContactRequest{Name: new("x")})
 		testValidationErrors(t, err)
 	})
+}
+
+// Custom field filters are keyed by field id, as amoCRM expects.
+func TestContactFilter_CustomFields(t *testing.T) {
+	t.Parallel()
+	from, to := 30.0, 40.5
+	q, err := query.Values(&ContactListOptions{Filter: &ContactFilter{CustomFieldsValues: CustomFieldFilters{
+		{FieldID: 3, Values: []string{"+79123", "+7000"}},
+		{FieldID: 271319, From: &from, To: &to},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{
+		"filter[custom_fields_values][3][]":          {"+79123", "+7000"},
+		"filter[custom_fields_values][271319][from]": {"30"},
+		"filter[custom_fields_values][271319][to]":   {"40.5"},
+	}
+	if diff := cmp.Diff(want, q); diff != "" {
+		t.Errorf("query (-want +got):\n%s", diff)
+	}
 }

@@ -303,3 +303,43 @@ func TestContacts_FilterOrderQuery(t *testing.T) {
 		}
 	})
 }
+
+// Custom field conditions reach amoCRM as filter[custom_fields_values].
+func TestContacts_CustomFieldFilter(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil)
+	var p page
+	g.data(`{ contacts(filter: {customFields: [{fieldId: 3, values: ["+79123"]}]}) { nodes { id phones } } }`, nil, &p)
+	if len(p.Contacts.Nodes) != 1 || p.Contacts.Nodes[0].ID != "3" {
+		t.Errorf("by phone: %+v", p.Contacts.Nodes)
+	}
+	var ranged struct {
+		Contacts struct {
+			Nodes []struct {
+				ID                 string
+				CustomFieldsValues []field
+			}
+		}
+	}
+	g.data(`{ contacts(first: 250, filter: {customFields: [{fieldId: 271319, from: 30, to: 40}]}) {
+		nodes { id customFieldsValues { fieldId values { value } } } } }`, nil, &ranged)
+	if len(ranged.Contacts.Nodes) == 0 {
+		t.Fatal("no contact aged 30 to 40 in the demo data")
+	}
+	for _, c := range ranged.Contacts.Nodes {
+		ok := false
+		for _, f := range c.CustomFieldsValues {
+			if f.FieldID == "271319" {
+				if n, isNum := f.Values[0].Value.(float64); isNum && n >= 30 && n <= 40 {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			t.Errorf("contact %s is outside the range: %+v", c.ID, c.CustomFieldsValues)
+		}
+	}
+	if r := g.do(`{ contacts(filter: {customFields: [{fieldId: 3}]}) { nodes { id } } }`, nil); r.code(0) != "BAD_USER_INPUT" {
+		t.Errorf("a condition without values or range: %+v", r.Errors)
+	}
+}
