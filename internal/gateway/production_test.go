@@ -344,7 +344,13 @@ func TestGracefulShutdown(t *testing.T) {
 		resp.Body.Close()
 		result <- resp.StatusCode
 	}()
-	time.Sleep(150 * time.Millisecond) // the request is in flight
+	// Shut down once the request is in flight: amoCRM has seen its call.
+	for deadline := time.Now().Add(10 * time.Second); sb.TotalCalls() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached amoCRM")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	cancel()
 	if code := <-result; code != http.StatusOK {
 		t.Errorf("in-flight request got %d during shutdown", code)
