@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/amogql/amogql/internal/ratelimit"
 )
 
 // maxDrain bounds how much of a discarded body is read so that its
@@ -42,7 +44,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		wait := t.p.backoff(attempt)
 		if resp != nil {
-			if ra, ok := retryAfter(resp.Header, time.Now()); ok && ra > wait {
+			// A 429 or 503 that names a longer wait than the backoff is
+			// honoured: retrying sooner would be refused again, or, at
+			// amoCRM, count as another overrun.
+			if ra, ok := ratelimit.RetryAfter(resp.Header, time.Now()); ok && ra > wait {
 				wait = ra
 			}
 		}
