@@ -180,29 +180,23 @@ func (l *Loaders) batchElements(_ context.Context, keys []ElementKey) []*dataloa
 	return out
 }
 
-// batchChats fetches the chat links of many contacts in one call and groups
-// them by contact; a contact without chats gets an empty list.
-func (l *Loaders) batchChats(_ context.Context, keys []int) []*dataloader.Result[*ContactChats] {
-	byContact := make(map[int][]*amocrm.ChatLink, len(keys))
-	var firstErr error
-	for _, ids := range chunk(keys) {
-		l.observe("chat_link", len(ids))
-		links, _, err := l.client.Contacts.ListChats(l.ctx, &amocrm.ChatListOptions{ContactID: ids})
-		if err != nil {
-			firstErr = fmt.Errorf("chat links: %w", err)
-			break
-		}
-		for _, link := range links {
-			byContact[link.ContactID] = append(byContact[link.ContactID], link)
-		}
+// fetchChats fetches the chat links of many contacts in one call and groups
+// them by contact; a contact without chats gets an empty group.
+func (l *Loaders) fetchChats(_ context.Context, ids []int) ([]*ContactChats, error) {
+	l.observe("chat_link", len(ids))
+	links, _, err := l.client.Contacts.ListChats(l.ctx, &amocrm.ChatListOptions{ContactID: ids})
+	if err != nil {
+		return nil, fmt.Errorf("chat links: %w", err)
 	}
-	out := make([]*dataloader.Result[*ContactChats], len(keys))
-	for i, k := range keys {
-		if firstErr != nil {
-			out[i] = &dataloader.Result[*ContactChats]{Error: firstErr}
-			continue
-		}
-		out[i] = &dataloader.Result[*ContactChats]{Data: &ContactChats{ContactID: k, Links: byContact[k]}}
+	by := make(map[int][]*amocrm.ChatLink, len(ids))
+	for _, link := range links {
+		by[link.ContactID] = append(by[link.ContactID], link)
 	}
-	return out
+	out := make([]*ContactChats, len(ids))
+	for i, id := range ids {
+		out[i] = &ContactChats{ContactID: id, Links: by[id]}
+	}
+	return out, nil
 }
+
+func chatsContactID(c *ContactChats) int { return c.ContactID }

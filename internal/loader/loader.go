@@ -96,7 +96,7 @@ func New(ctx context.Context, client *amocrm.Client, opts ...Option) *Loaders {
 	l.CompanyByID = newLoader(l.companies, s.wait, byID(l.fetchCompanies, companyID))
 	l.CustomerByID = newLoader(l.customers, s.wait, byID(l.fetchCustomers, customerID))
 	l.CatalogElementByID = newLoader(l.elements, s.wait, l.batchElements)
-	l.ChatLinksByContactID = newLoader(l.chats, s.wait, l.batchChats)
+	l.ChatLinksByContactID = newLoader(l.chats, s.wait, byID(l.fetchChats, chatsContactID))
 	return l
 }
 

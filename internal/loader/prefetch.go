@@ -106,22 +106,6 @@ func (l *Loaders) PrefetchContacts(ids []int, level int) {
 // PrefetchChatLinks starts fetching the chat links of the given contacts;
 // the links are of the given level.
 func (l *Loaders) PrefetchChatLinks(contactIDs []int, level int) {
-	fetch := func(ctx context.Context, ids []int) ([]*ContactChats, error) {
-		l.observe("chat_link", len(ids))
-		links, _, err := l.client.Contacts.ListChats(l.ctx, &amocrm.ChatListOptions{ContactID: ids})
-		if err != nil {
-			return nil, err
-		}
-		by := make(map[int][]*amocrm.ChatLink, len(ids))
-		for _, link := range links {
-			by[link.ContactID] = append(by[link.ContactID], link)
-		}
-		out := make([]*ContactChats, len(ids))
-		for i, id := range ids {
-			out[i] = &ContactChats{ContactID: id, Links: by[id]}
-		}
-		return out, nil
-	}
 	follow := func(cs []*ContactChats, level int) {
 		var links []*amocrm.ChatLink
 		for _, c := range cs {
@@ -129,5 +113,5 @@ func (l *Loaders) PrefetchChatLinks(contactIDs []int, level int) {
 		}
 		l.FollowChatLinks(links, level)
 	}
-	prefetch(l, l.chats, contactIDs, level, fetch, func(c *ContactChats) int { return c.ContactID }, follow)
+	prefetch(l, l.chats, contactIDs, level, l.fetchChats, chatsContactID, follow)
 }
