@@ -52,8 +52,9 @@ func requireAPIKey(keys []string, m *metrics.Metrics) func(http.Handler) http.Ha
 	}
 }
 
-// limitBody caps request bodies: a GraphQL request has no business being
-// larger, and an unbounded read is a way to exhaust memory.
+// limitBody refuses a request whose declared length is over the limit
+// before anything else reads it, and counts the refusal. Bodies without a
+// declared length are held to the same limit while gqlhttp.POST reads them.
 func limitBody(n int64, m *metrics.Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +63,6 @@ func limitBody(n int64, m *metrics.Metrics) func(http.Handler) http.Handler {
 				writeError(w, http.StatusRequestEntityTooLarge, "BAD_REQUEST", "request body too large")
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, n)
 			next.ServeHTTP(w, r)
 		})
 	}
