@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/amogql/amogql/graph/model"
@@ -46,7 +47,7 @@ func (r *mutationResolver) linkChats(ctx context.Context, input []*model.LinkCha
 	var uerrs []*model.UserError
 	for i, in := range input {
 		if strings.TrimSpace(in.ChatID) == "" {
-			uerrs = append(uerrs, userError(i, reqIDs[i], "INVALID_CHAT_ID", "chatId must not be empty", "input", itoa(i), "chatId"))
+			uerrs = append(uerrs, userError(i, reqIDs[i], "INVALID_CHAT_ID", "chatId must not be empty", "input", strconv.Itoa(i), "chatId"))
 		}
 		reqs[i] = &amocrm.LinkChatRequest{ContactID: in.ContactID, ChatID: in.ChatID, RequestID: reqIDs[i]}
 		contactIDs[i] = in.ContactID

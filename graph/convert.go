@@ -97,7 +97,7 @@ func (ix indexer) peek(requestID string) (int, bool) {
 func checkTags(errs []*model.UserError, i int, reqID, field string, tags []*model.TagInput) []*model.UserError {
 	for j, t := range tags {
 		if deref(t.ID) == 0 && strings.TrimSpace(deref(t.Name)) == "" {
-			errs = append(errs, userError(i, reqID, "INVALID_TAG", "a tag needs an id or a name", "input", itoa(i), field, itoa(j)))
+			errs = append(errs, userError(i, reqID, "INVALID_TAG", "a tag needs an id or a name", "input", strconv.Itoa(i), field, strconv.Itoa(j)))
 		}
 	}
 	return errs
@@ -106,7 +106,7 @@ func checkTags(errs []*model.UserError, i int, reqID, field string, tags []*mode
 func checkFields(errs []*model.UserError, i int, reqID string, fields []*model.CustomFieldValueInput) []*model.UserError {
 	for j, f := range fields {
 		if deref(f.FieldID) == 0 && deref(f.FieldCode) == "" {
-			errs = append(errs, userError(i, reqID, "INVALID_FIELD", "a custom field value needs a fieldId or a fieldCode", "input", itoa(i), "customFieldsValues", itoa(j)))
+			errs = append(errs, userError(i, reqID, "INVALID_FIELD", "a custom field value needs a fieldId or a fieldCode", "input", strconv.Itoa(i), "customFieldsValues", strconv.Itoa(j)))
 		}
 	}
 	return errs
@@ -182,7 +182,6 @@ func camel(s string) string {
 	return b.String()
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // Limits on text inputs. amoCRM documents none; these keep a hostile
 // client from sending megabyte names upstream or building megabyte URLs
