@@ -182,7 +182,6 @@ func camel(s string) string {
 	return b.String()
 }
 
-
 // Limits on text inputs. amoCRM documents none; these keep a hostile
 // client from sending megabyte names upstream or building megabyte URLs
 // (every search and filter value becomes part of the query string).
