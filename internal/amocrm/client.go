@@ -364,10 +364,17 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		return response, fmt.Errorf("amocrm: %s: response body of %d bytes exceeds the limit of %d: %w",
 			op, resp.ContentLength, c.maxResponseSize, ErrUnavailable)
 	}
-	data, err := io.ReadAll(io.LimitReader(body, c.maxResponseSize+1))
-	if err != nil {
+	buf := getBuffer(resp.ContentLength)
+	pool := true // a decode error may still point into the body
+	defer func() {
+		if pool {
+			putBuffer(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(io.LimitReader(body, c.maxResponseSize+1)); err != nil {
 		return response, transportError(ctx, "read "+op, err)
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > c.maxResponseSize {
 		return response, fmt.Errorf("amocrm: %s: response body exceeds the limit of %d bytes: %w",
 			op, c.maxResponseSize, ErrUnavailable)
@@ -376,6 +383,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		return response, nil
 	}
 	if err := decodeJSON(data, v); err != nil {
+		pool = false
 		return response, fmt.Errorf("amocrm: decode %s: %w: %w", op, ErrUnavailable, err)
 	}
 	if p, ok := v.(paged); ok {

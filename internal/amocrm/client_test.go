@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -915,3 +916,56 @@ func TestContextWithBearer(t *testing.T) {
 }
 
 func isUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+func TestPageOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		href string
+		want int
+	}{
+		{"https://x.amocrm.ru/api/v4/leads?limit=50&page=2", 2},
+		{"https://x.amocrm.ru/api/v4/leads?page=3&limit=50", 3},
+		{"https://x.amocrm.ru/api/v4/leads?filter%5Bid%5D%5B%5D=7&page=12#frag", 12},
+		{"https://x.amocrm.ru/api/v4/leads?xpage=4&filter%5Bpage%5D=5", 0},
+		{"https://x.amocrm.ru/api/v4/leads?page=-1", 0},
+		{"https://x.amocrm.ru/api/v4/leads?page=two", 0},
+		{"https://x.amocrm.ru/api/v4/leads", 0},
+		{"", 0},
+	}
+	for _, tt := range tests {
+		if got := pageOf(tt.href); got != tt.want {
+			t.Errorf("pageOf(%q) = %d, want %d", tt.href, got, tt.want)
+		}
+	}
+}
+
+// A body read into a pooled buffer must not leak into what was decoded
+// from it: the next answer overwrites the buffer.
+func TestClient_Do_PooledBodiesDoNotAlias(t *testing.T) {
+	t.Parallel()
+	names := []string{"", "Первый", "Second", "Третий"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/api/v4/contacts/"))
+		w.Header().Set("Content-Type", "application/hal+json")
+		fmt.Fprintf(w, `{"id":%d,"name":%q,"custom_fields_values":[{"field_id":1,"values":[{"value":%q}]}]}`, i, names[i], names[i])
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithToken("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*Contact
+	for i := 1; i < len(names); i++ {
+		ct, _, err := c.Contacts.Get(t.Context(), i, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ct)
+	}
+	for j, ct := range got {
+		i := j + 1
+		if ct.Name != names[i] || string(ct.CustomFieldsValues[0].Values[0].Value) != strconv.Quote(names[i]) {
+			t.Errorf("contact %d = %q / %s, want %q", i, ct.Name, ct.CustomFieldsValues[0].Values[0].Value, names[i])
+		}
+	}
+}

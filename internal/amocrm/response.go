@@ -2,9 +2,9 @@ package amocrm
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Response is an amoCRM answer with the facts of its HAL envelope, so that
@@ -37,17 +37,24 @@ func (r *Response) populatePageValues(h *halPage) {
 	}
 }
 
-// pageOf returns the page query parameter of href, 0 if it has none.
+// pageOf returns the page query parameter of href, 0 if it has none. It
+// scans the query rather than parsing the URL: a next link repeats every
+// filter value of the request, up to 250 ids.
 func pageOf(href string) int {
-	u, err := url.Parse(href)
-	if err != nil {
-		return 0
+	_, q, _ := strings.Cut(href, "?")
+	q, _, _ = strings.Cut(q, "#")
+	for q != "" {
+		var kv string
+		kv, q, _ = strings.Cut(q, "&")
+		if v, ok := strings.CutPrefix(kv, "page="); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return 0
+			}
+			return n
+		}
 	}
-	n, err := strconv.Atoi(u.Query().Get("page"))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
+	return 0
 }
 
 // halPage is the part of a HAL collection envelope that Do copies into
