@@ -11,6 +11,10 @@
 // malformed bodies, reset connections, the 7 rps limit and the account block)
 // and an OAuth 2.0 token endpoint with single-use refresh tokens.
 //
+// Successful GET answers are memoised until the next write to the data, so
+// that under load the emulator costs little next to the gateway it serves
+// (WithoutAnswerCache turns this off).
+//
 // Demo data (see demo.go, demo_docs.go) is deterministic for a given
 // WithSeed and WithContacts. It always holds the documentation's examples:
 // contact 3 "Иван Иванов" (leads 1 and 3916883, customer 134923, company 1,
@@ -59,6 +63,8 @@ type config struct {
 	accessTTL   time.Duration
 	now         func() time.Time
 	maxRecorded int
+	// noAnswerCache turns off the memo of GET answers (answercache.go).
+	noAnswerCache bool
 }
 
 // WithToken sets the bearer token every /api/v4 call must carry (default
@@ -132,6 +138,7 @@ type Sandbox struct {
 	oauth     *oauthState
 	calls     callLog
 	faults    faultState
+	answers   *answerCache // nil when WithoutAnswerCache
 }
 
 // New returns a Sandbox seeded with demo data unless WithoutDemoData is given.
@@ -161,6 +168,9 @@ func New(opts ...Option) *Sandbox {
 	s.oauth = newOAuthState(cfg)
 	s.calls.init(cfg.maxRecorded)
 	s.faults.init(cfg.latency)
+	if !cfg.noAnswerCache {
+		s.answers = newAnswerCache(&s.store.mu)
+	}
 	s.addRoutes()
 	return s
 }
@@ -203,7 +213,8 @@ func (s *Sandbox) handle(route, pattern string, h http.HandlerFunc) {
 
 // ServeHTTP answers one request: it is counted and logged, gets an
 // X-Request-Id, passes the fault switches and authentication when it is an
-// /api/v4 call, and is then routed.
+// /api/v4 call, and is then routed. Only then may a GET be answered from
+// the answer cache, so counting, faults and auth see cached calls too.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, pattern := s.mux.Handler(r)
 	route := s.routeKeys[pattern]
@@ -228,7 +239,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case malformed:
 		s.serveMalformed(sw, r)
 	default:
-		s.mux.ServeHTTP(sw, r)
+		s.serveRoute(sw, r, route)
 	}
 }
 

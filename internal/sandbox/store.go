@@ -3,7 +3,6 @@ package sandbox
 import (
 	"cmp"
 	"slices"
-	"sync"
 )
 
 // Entity types as they appear in upstream paths.
@@ -144,8 +143,9 @@ type user struct {
 
 // store is the account's data. One RWMutex guards everything: the data is
 // small, and whole-request locking makes batch writes atomic for free.
+// Taking it for writing also invalidates the answer cache.
 type store struct {
-	mu        sync.RWMutex
+	mu        versionedRWMutex
 	users     map[int]user
 	fields    map[string]*fieldSet // entity type -> custom fields
 	contacts  map[int]*contact
