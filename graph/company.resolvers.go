@@ -50,7 +50,7 @@ func (r *queryResolver) Company(ctx context.Context, id int) (*amocrm.Company, e
 	if err != nil {
 		return nil, err
 	}
-	company, _, err := r.Client.Companies.Get(ctx, id, &amocrm.GetOptions{With: l.With(loader.EntityCompany)})
+	company, _, err := r.Client.Companies.Get(l.Decoding(ctx, loader.EntityCompany), id, &amocrm.GetOptions{With: l.With(loader.EntityCompany)})
 	if err != nil || company == nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func (r *queryResolver) contact(ctx context.Context, id int) (*amocrm.Contact, e
 	if len(with) > 0 {
 		opts = &amocrm.GetOptions{With: with}
 	}
-	c, _, err := r.Client.Contacts.Get(ctx, id, opts)
+	c, _, err := r.Client.Contacts.Get(l.Decoding(ctx, loader.EntityContact), id, opts)
 	if err != nil || c == nil {
 		return nil, err
 	}
@@ -81,6 +81,7 @@ func (r *queryResolver) contacts(ctx context.Context, first *int, after *string,
 	}
 	opCtx, sets := connectionContactSets(ctx)
 	opts.With = contactWith(opCtx, sets...)
+	ctx = l.Decoding(ctx, loader.EntityContact)
 
 	conn := &model.ContactConnection{Offset: offset, Cursor: func(o int) string { return encodeCursor(o, fp) }}
 	if n == 0 {

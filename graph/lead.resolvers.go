@@ -74,7 +74,7 @@ func (r *queryResolver) Lead(ctx context.Context, id int) (*amocrm.Lead, error) 
 	if err != nil {
 		return nil, err
 	}
-	lead, _, err := r.Client.Leads.Get(ctx, id, &amocrm.GetOptions{With: l.With(loader.EntityLead)})
+	lead, _, err := r.Client.Leads.Get(l.Decoding(ctx, loader.EntityLead), id, &amocrm.GetOptions{With: l.With(loader.EntityLead)})
 	if err != nil || lead == nil {
 		return nil, err
 	}

@@ -170,10 +170,14 @@ func (Lookahead) InterceptOperation(ctx context.Context, next graphql.OperationH
 			if op.Operation == ast.Mutation {
 				root = "Mutation"
 			}
+			complete := true
 			for _, f := range graphql.CollectFields(opCtx, op.SelectionSet, []string{root}) {
 				if f.Definition != nil {
-					walkSelections(opCtx, l, f.Selections, f.Definition.Type.Name(), 0, 0)
+					complete = walkSelections(opCtx, l, f.Selections, f.Definition.Type.Name(), 0, 0) && complete
 				}
+			}
+			if complete {
+				l.Planned()
 			}
 		}
 	}
@@ -183,16 +187,29 @@ func (Lookahead) InterceptOperation(ctx context.Context, next graphql.OperationH
 // maxWalkDepth bounds the walk; deeper queries are refused by the depth limit anyway.
 const maxWalkDepth = 32
 
+// customFieldReaders are the fields whose resolvers read an entity's
+// custom_fields_values; the walk records them so that fetches decode custom
+// fields only for operations that read them.
+var customFieldReaders = map[string]bool{"customFieldsValues": true, "phones": true, "emails": true}
+
 // level counts the objects between the root and typeName: the root field's
-// objects are level 0; connections and payloads around them add none.
-func walkSelections(opCtx *graphql.OperationContext, l *loader.Loaders, set ast.SelectionSet, typeName string, level, depth int) {
+// objects are level 0; connections and payloads around them add none. It
+// reports false when it stopped at maxWalkDepth without seeing everything.
+func walkSelections(opCtx *graphql.OperationContext, l *loader.Loaders, set ast.SelectionSet, typeName string, level, depth int) bool {
 	kids, ok := relations[typeName]
-	if !ok || depth > maxWalkDepth {
-		return
+	if !ok {
+		return true
+	}
+	if depth > maxWalkDepth {
+		return false
 	}
 	var n loader.Needs
+	complete := true
 	e, isEntity := entities[typeName]
 	for _, f := range graphql.CollectFields(opCtx, set, []string{typeName}) {
+		if isEntity && customFieldReaders[f.Name] {
+			l.Read(e, loader.ReadsCustomFields)
+		}
 		child, ok := kids[f.Name]
 		if !ok {
 			continue
@@ -217,9 +234,10 @@ func walkSelections(opCtx *graphql.OperationContext, l *loader.Loaders, set ast.
 		if isEntity {
 			next++
 		}
-		walkSelections(opCtx, l, f.Selections, child, next, depth+1)
+		complete = walkSelections(opCtx, l, f.Selections, child, next, depth+1) && complete
 	}
 	if isEntity && n != (loader.Needs{}) {
 		l.Want(e, level, n)
 	}
+	return complete
 }

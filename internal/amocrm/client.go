@@ -382,7 +382,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	if resp.StatusCode == http.StatusNoContent || v == nil || len(bytes.TrimSpace(data)) == 0 {
 		return response, nil
 	}
-	if err := decodeJSON(data, v); err != nil {
+	if err := decodeSkipping(data, v, skipFrom(ctx)); err != nil {
 		pool = false
 		return response, fmt.Errorf("amocrm: decode %s: %w: %w", op, ErrUnavailable, err)
 	}

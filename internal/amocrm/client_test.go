@@ -969,3 +969,53 @@ func TestClient_Do_PooledBodiesDoNotAlias(t *testing.T) {
 		}
 	}
 }
+
+func TestClient_Do_Skip(t *testing.T) {
+	t.Parallel()
+	const body = `{"_page":1,"_links":{"self":{"href":"https://x/api/v4/leads?page=1"},"next":{"href":"https://x/api/v4/leads?page=2"}},
+	"_embedded":{"leads":[{"id":7,"name":"Deal","price":100,
+	"custom_fields_values":[{"field_id":1,"values":[{"value":"v"}]}],
+	"_links":{"self":{"href":"https://x/api/v4/leads/7"}},
+	"_embedded":{"tags":[{"id":3,"name":"hot","color":null}],"companies":[{"id":5,"_links":{"self":{"href":"https://x/api/v4/companies/5"}}}]}}]}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/hal+json")
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithToken("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name              string
+		skip              Skip
+		wantLinks, wantCF bool
+	}{
+		{"nothing", 0, true, true},
+		{"links", SkipLinks, false, true},
+		{"custom fields", SkipCustomFields, true, false},
+		{"both", SkipLinks | SkipCustomFields, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			leads, resp, err := c.Leads.List(WithSkip(t.Context(), tt.skip), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.NextPage != 2 {
+				t.Errorf("NextPage = %d, want 2 whatever is skipped", resp.NextPage)
+			}
+			l := leads[0]
+			if l.ID != 7 || l.Name != "Deal" || l.Price != 100 || len(l.Embedded.Tags) != 1 || l.Embedded.Companies[0].ID != 5 {
+				t.Errorf("plain fields lost: %+v %+v", l, l.Embedded)
+			}
+			if got := l.Links != nil && l.Embedded.Companies[0].Links != nil; got != tt.wantLinks {
+				t.Errorf("links decoded = %v, want %v", got, tt.wantLinks)
+			}
+			if got := l.CustomFieldsValues != nil; got != tt.wantCF {
+				t.Errorf("custom fields decoded = %v, want %v", got, tt.wantCF)
+			}
+		})
+	}
+}

@@ -24,6 +24,14 @@ func decodeJSON(data []byte, v any) error {
 	return jsonv2.Unmarshal(data, v, decodeOptions)
 }
 
+// decodeSkipping decodes like decodeJSON, leaving the parts named by s alone.
+func decodeSkipping(data []byte, v any, s Skip) error {
+	if s == 0 {
+		return decodeJSON(data, v)
+	}
+	return jsonv2.Unmarshal(data, v, skipOptions[s&skipAll])
+}
+
 // DecodeJSON decodes data into v exactly as the client decodes upstream
 // bodies; benchmarks use it to measure the floor a query cannot go below.
 func DecodeJSON(data []byte, v any) error { return decodeJSON(data, v) }

@@ -60,9 +60,17 @@ func pageOf(href string) int {
 // halPage is the part of a HAL collection envelope that Do copies into
 // Response. Each list body embeds it beside its own _embedded.
 type halPage struct {
-	Page       int    `json:"_page"`
-	TotalItems int    `json:"_total_items"`
-	Links      *Links `json:"_links"`
+	Page       int        `json:"_page"`
+	TotalItems int        `json:"_total_items"`
+	Links      *pageLinks `json:"_links"`
+}
+
+// pageLinks is the _links of a collection. It is its own type so that
+// SkipLinks, which skips every *Links, never drops the next link.
+type pageLinks struct {
+	Self *Link `json:"self,omitempty"`
+	Next *Link `json:"next,omitempty"`
+	Prev *Link `json:"prev,omitempty"`
 }
 
 func (h *halPage) hal() *halPage { return h }

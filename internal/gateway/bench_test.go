@@ -72,7 +72,7 @@ func (r *replay) bodies() [][]byte {
 	return out
 }
 
-func benchGateway(b *testing.B) (http.Handler, *replay) {
+func benchGateway(b testing.TB) (http.Handler, *replay) {
 	rp := &replay{sb: sandbox.New(), m: map[string]recorded{}}
 	up := httptest.NewServer(rp)
 	b.Cleanup(up.Close)
@@ -84,7 +84,7 @@ func benchGateway(b *testing.B) (http.Handler, *replay) {
 	return New(zerolog.Nop(), cfg, u), rp
 }
 
-func post(b *testing.B, h http.Handler, body []byte) {
+func post(b testing.TB, h http.Handler, body []byte) {
 	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	rw := httptest.NewRecorder()

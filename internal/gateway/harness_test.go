@@ -17,9 +17,10 @@ import (
 // testGateway is the real gateway on a socket, with a sandbox on another
 // socket behind it.
 type testGateway struct {
-	t   *testing.T
-	sb  *sandbox.Sandbox
-	url string
+	t     *testing.T
+	sb    *sandbox.Sandbox
+	url   string
+	upURL string // the sandbox's own address, for looking behind the gateway
 }
 
 type gatewayOption func(*Config)
@@ -49,7 +50,7 @@ func startGateway(t *testing.T, sb *sandbox.Sandbox, opts ...gatewayOption) *tes
 	}
 	gw := httptest.NewServer(New(zerolog.Nop(), cfg, u))
 	t.Cleanup(gw.Close)
-	return &testGateway{t: t, sb: sb, url: gw.URL}
+	return &testGateway{t: t, sb: sb, url: gw.URL, upURL: up.URL}
 }
 
 type gqlError struct {

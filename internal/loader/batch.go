@@ -107,7 +107,7 @@ func (l *Loaders) observe(entity string, n int) {
 
 func (l *Loaders) fetchContacts(_ context.Context, ids []int) ([]*amocrm.Contact, error) {
 	l.observe("contact", len(ids))
-	cs, _, err := l.client.Contacts.List(l.ctx, &amocrm.ContactListOptions{
+	cs, _, err := l.client.Contacts.List(l.Decoding(l.ctx, EntityContact), &amocrm.ContactListOptions{
 		With: l.With(EntityContact), Limit: len(ids), Filter: &amocrm.ContactFilter{ID: ids},
 	})
 	return cs, err
@@ -115,7 +115,7 @@ func (l *Loaders) fetchContacts(_ context.Context, ids []int) ([]*amocrm.Contact
 
 func (l *Loaders) fetchLeads(_ context.Context, ids []int) ([]*amocrm.Lead, error) {
 	l.observe("lead", len(ids))
-	ls, _, err := l.client.Leads.List(l.ctx, &amocrm.LeadListOptions{
+	ls, _, err := l.client.Leads.List(l.Decoding(l.ctx, EntityLead), &amocrm.LeadListOptions{
 		With: l.With(EntityLead), Limit: len(ids), Filter: &amocrm.LeadFilter{ID: ids},
 	})
 	return ls, err
@@ -123,7 +123,7 @@ func (l *Loaders) fetchLeads(_ context.Context, ids []int) ([]*amocrm.Lead, erro
 
 func (l *Loaders) fetchCompanies(_ context.Context, ids []int) ([]*amocrm.Company, error) {
 	l.observe("company", len(ids))
-	cs, _, err := l.client.Companies.List(l.ctx, &amocrm.CompanyListOptions{
+	cs, _, err := l.client.Companies.List(l.Decoding(l.ctx, EntityCompany), &amocrm.CompanyListOptions{
 		With: l.With(EntityCompany), Limit: len(ids), Filter: &amocrm.CompanyFilter{ID: ids},
 	})
 	return cs, err
@@ -131,7 +131,7 @@ func (l *Loaders) fetchCompanies(_ context.Context, ids []int) ([]*amocrm.Compan
 
 func (l *Loaders) fetchCustomers(_ context.Context, ids []int) ([]*amocrm.Customer, error) {
 	l.observe("customer", len(ids))
-	cs, _, err := l.client.Customers.List(l.ctx, &amocrm.CustomerListOptions{
+	cs, _, err := l.client.Customers.List(l.Decoding(l.ctx, EntityCustomer), &amocrm.CustomerListOptions{
 		With: l.With(EntityCustomer), Limit: len(ids), Filter: &amocrm.CustomerFilter{ID: ids},
 	})
 	return cs, err
@@ -156,7 +156,7 @@ func (l *Loaders) batchElements(_ context.Context, keys []ElementKey) []*dataloa
 		wg.Go(func() {
 			fetch := func(ctx context.Context, ids []int) ([]*amocrm.CatalogElement, error) {
 				l.observe("catalog_element", len(ids))
-				es, _, err := l.client.Catalogs.ListElements(l.ctx, catalogID, &amocrm.CatalogElementListOptions{
+				es, _, err := l.client.Catalogs.ListElements(l.Decoding(l.ctx, entityCatalogElement), catalogID, &amocrm.CatalogElementListOptions{
 					Limit: len(ids), Filter: &amocrm.CatalogElementFilter{ID: ids},
 				})
 				return es, err
@@ -184,7 +184,7 @@ func (l *Loaders) batchElements(_ context.Context, keys []ElementKey) []*dataloa
 // them by contact; a contact without chats gets an empty group.
 func (l *Loaders) fetchChats(_ context.Context, ids []int) ([]*ContactChats, error) {
 	l.observe("chat_link", len(ids))
-	links, _, err := l.client.Contacts.ListChats(l.ctx, &amocrm.ChatListOptions{ContactID: ids})
+	links, _, err := l.client.Contacts.ListChats(l.Decoding(l.ctx, EntityChatLink), &amocrm.ChatListOptions{ContactID: ids})
 	if err != nil {
 		return nil, fmt.Errorf("chat links: %w", err)
 	}

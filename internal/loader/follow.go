@@ -17,6 +17,10 @@ const (
 	EntityCompany
 	EntityCustomer
 	EntityChatLink
+
+	// entityCatalogElement is only decoded, never followed; the operation
+	// walk does not record its reads, so it keeps its custom fields.
+	entityCatalogElement
 )
 
 // Needs lists the relations of an entity whose full objects a query selects.

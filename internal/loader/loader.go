@@ -54,6 +54,7 @@ type Loaders struct {
 	chats     *cache[int, *ContactChats]
 
 	needs needs
+	reads reads // guarded by needs.mu
 
 	ctx     context.Context
 	client  *amocrm.Client
