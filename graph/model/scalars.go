@@ -28,15 +28,7 @@ func (e *InputError) Error() string {
 }
 
 // MarshalID writes an amoCRM numeric id as a GraphQL ID string.
-func MarshalID(id int) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		var buf [24]byte
-		b := append(buf[:0], '"')
-		b = strconv.AppendInt(b, int64(id), 10)
-		b = append(b, '"')
-		_, _ = w.Write(b)
-	})
-}
+func MarshalID(id int) graphql.Marshaler { return quotedInt(id) }
 
 // UnmarshalID reads a GraphQL ID that must be an amoCRM id: a positive integer
 // given as a string or a number.
@@ -128,7 +120,7 @@ func UnmarshalRawJSON(v any) (json.RawMessage, error) {
 }
 
 // MarshalMoney writes an amoCRM amount as a GraphQL Int.
-func MarshalMoney(m amocrm.Money) graphql.Marshaler { return graphql.MarshalInt(int(m)) }
+func MarshalMoney(m amocrm.Money) graphql.Marshaler { return plainInt(m) }
 
 // UnmarshalMoney reads a GraphQL Int as an amoCRM amount.
 func UnmarshalMoney(v any) (amocrm.Money, error) {

@@ -68,7 +68,7 @@ type CatalogElementListOptions struct {
 // CatalogElementFilter narrows a catalog element list.
 type CatalogElementFilter struct {
 	// ID: filter[id][]=1&filter[id][]=2.
-	ID []int `url:"id,brackets,omitempty"`
+	ID IDs `url:"id,omitempty"`
 }
 
 func (o *CatalogElementListOptions) validate() error {

@@ -20,7 +20,7 @@ type ChatLink struct {
 // ChatListOptions are the query parameters of ContactsService.ListChats. They
 // are top-level parameters, not filter[...]: contact_id[]=1&chat_id[]=x.
 type ChatListOptions struct {
-	ContactID []int    `url:"contact_id,brackets,omitempty"`
+	ContactID IDs      `url:"contact_id,omitempty"`
 	ChatID    []string `url:"chat_id,brackets,omitempty"`
 }
 

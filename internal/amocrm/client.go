@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -517,5 +518,20 @@ func checkBatch[T any](arg string, items []*T) error {
 			return &ArgumentError{Arg: fmt.Sprintf("%s[%d]", arg, i), Reason: "must not be nil"}
 		}
 	}
+	return nil
+}
+
+// IDs is a list of entity ids sent as key[]=1&key[]=2. A filter by id can
+// hold 250 of them; encoding them directly, not through go-querystring's
+// reflection and fmt, keeps building a call's URL cheap.
+type IDs []int
+
+// EncodeValues implements go-querystring's Encoder.
+func (ids IDs) EncodeValues(key string, v *url.Values) error {
+	vs := make([]string, len(ids))
+	for i, id := range ids {
+		vs[i] = strconv.Itoa(id)
+	}
+	(*v)[key+"[]"] = append((*v)[key+"[]"], vs...)
 	return nil
 }

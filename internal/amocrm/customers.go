@@ -69,7 +69,7 @@ type CustomerListOptions struct {
 // CustomerFilter narrows a customer list; slices match any of their values.
 type CustomerFilter struct {
 	// ID: filter[id][]=1&filter[id][]=2.
-	ID                []int    `url:"id,brackets,omitempty"`
+	ID                IDs      `url:"id,omitempty"`
 	Name              []string `url:"name,brackets,omitempty"`
 	CreatedBy         []int    `url:"created_by,brackets,omitempty"`
 	UpdatedBy         []int    `url:"updated_by,brackets,omitempty"`

@@ -118,7 +118,7 @@ type LeadListOptions struct {
 // LeadFilter narrows a lead list; slices match any of their values.
 type LeadFilter struct {
 	// ID: filter[id][]=1&filter[id][]=2.
-	ID   []int    `url:"id,brackets,omitempty"`
+	ID   IDs      `url:"id,omitempty"`
 	Name []string `url:"name,brackets,omitempty"`
 	// Price: filter[price][from]=…&filter[price][to]=….
 	Price *Range `url:"price,omitempty"`

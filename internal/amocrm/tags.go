@@ -47,7 +47,7 @@ type TagListOptions struct {
 // TagFilter narrows a tag list.
 type TagFilter struct {
 	// ID: filter[id][]=1&filter[id][]=2.
-	ID []int `url:"id,brackets,omitempty"`
+	ID IDs `url:"id,omitempty"`
 	// Name is an exact match, one value: filter[name]=x.
 	Name string `url:"name,omitempty"`
 }
