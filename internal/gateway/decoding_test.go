@@ -34,6 +34,8 @@ func TestDecoding_CustomFieldsWhereverSelected(t *testing.T) {
 		{"fragment on nested contacts", `query { lead(id: 3916883) { contacts { ...C } } } fragment C on Contact { __typename id phones }`, 1},
 		{"inline fragment and alias", `{ contacts(first: 10) { nodes { leads { id people: contacts { ... on Contact { __typename id emails } } } } } }`, 3},
 		{"companies of contacts", `{ contacts(first: 40) { nodes { id companies { __typename id ` + cf + ` } } } }`, 3},
+		{"contacts of chat links", `{ chatLinks(contactIds: [10000001, 10000006]) { contact { __typename id phones } } }`, 2},
+		{"contacts of contacts' chats", `{ contacts(first: 40) { nodes { id chats { contact { __typename id emails } } } } }`, 3},
 		{"only one alias reads them", `{ a: contact(id: 3) { id name } b: contact(id: 3) { __typename id phones } }`, 1},
 		{"created contacts", `mutation { createContacts(input: [{name: "Sparse", customFieldsValues: [{fieldCode: "PHONE", values: [{value: "+79990001122", enumCode: "WORK"}]}]}]) { contacts { __typename id phones } } }`, 1},
 	}
