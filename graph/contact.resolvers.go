@@ -134,8 +134,8 @@ func (r *queryResolver) Contact(ctx context.Context, id int) (*amocrm.Contact, e
 }
 
 // Contacts is the resolver for the contacts field.
-func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) (*model.ContactConnection, error) {
-	return r.contacts(ctx, first, after, query, filter, orderBy)
+func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) (*model.ContactConnection, error) {
+	return r.contacts(ctx, pageArgs{first: first, after: after, last: last, before: before}, query, filter, orderBy)
 }
 
 // Contact returns ContactResolver implementation.

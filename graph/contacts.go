@@ -54,26 +54,15 @@ func (r *queryResolver) contact(ctx context.Context, id int) (*amocrm.Contact, e
 
 // contacts answers the contacts connection with one upstream page whenever
 // the requested window fits one (it almost always does).
-func (r *queryResolver) contacts(ctx context.Context, first *int, after *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) (*model.ContactConnection, error) {
-	n := defaultFirst
-	if first != nil {
-		n = *first
-	}
-	if n < 0 || n > maxFirst {
-		return nil, badInput("first must be between 0 and %d, got %d", maxFirst, n)
-	}
+func (r *queryResolver) contacts(ctx context.Context, args pageArgs, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) (*model.ContactConnection, error) {
 	opts, err := listOptions(query, filter, orderBy)
 	if err != nil {
 		return nil, err
 	}
 	fp := fingerprint(query, filter, orderBy)
-	offset := 0
-	if after != nil {
-		pos, err := decodeCursor(*after, fp)
-		if err != nil {
-			return nil, err
-		}
-		offset = pos + 1
+	offset, n, err := args.window(fp)
+	if err != nil {
+		return nil, err
 	}
 	l, err := loader.For(ctx)
 	if err != nil {
@@ -151,8 +140,8 @@ func window(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOption
 	if len(a) < n { // the first page was the last one
 		return from(a, offset%n), false, true, nil
 	}
-	if len(rows) > n {
-		rows = rows[:n]
+	if len(rows) > n { // an item follows the window
+		return rows[:n], true, true, nil
 	}
 	return rows, false, len(b) < n, nil
 }

@@ -227,7 +227,7 @@ type ComplexityRoot struct {
 		ChatLinks func(childComplexity int, contactIds []int, chatIds []string) int
 		Company   func(childComplexity int, id int) int
 		Contact   func(childComplexity int, id int) int
-		Contacts  func(childComplexity int, first *int, after *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) int
+		Contacts  func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) int
 		Lead      func(childComplexity int, id int) int
 	}
 
@@ -318,7 +318,7 @@ type PageInfoResolver interface {
 }
 type QueryResolver interface {
 	Contact(ctx context.Context, id int) (*amocrm.Contact, error)
-	Contacts(ctx context.Context, first *int, after *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) (*model.ContactConnection, error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) (*model.ContactConnection, error)
 	ChatLinks(ctx context.Context, contactIds []int, chatIds []string) ([]*amocrm.ChatLink, error)
 	Company(ctx context.Context, id int) (*amocrm.Company, error)
 	Lead(ctx context.Context, id int) (*amocrm.Lead, error)
@@ -1212,7 +1212,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["query"].(*string), args["filter"].(*model.ContactFilter), args["orderBy"].(*model.ContactOrder)), true
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["query"].(*string), args["filter"].(*model.ContactFilter), args["orderBy"].(*model.ContactOrder)), true
 
 	case "Query.lead":
 		if e.ComplexityRoot.Query.Lead == nil {
@@ -1597,12 +1597,16 @@ type Company {
   contact(id: ID!): Contact
   """
   Contacts as a Relay connection over amoCRM's page/limit paging.
-  first: 0–250 (default 50). after: an endCursor or edge cursor of the same query.
+  Forward: first 0–250 (default 50) after an endCursor or edge cursor of the
+  same query. Backward: last 0–250 before a startCursor or edge cursor; amoCRM
+  gives no totals, so last needs before (or first) to know where the list ends.
   query: amoCRM's full-text search over filled fields.
   """
   contacts(
     first: Int
     after: String
+    last: Int
+    before: String
     query: String
     filter: ContactFilter
     orderBy: ContactOrder
@@ -2452,30 +2456,46 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["query"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ContactFilter, error) {
 			return ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐContactFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*model.ContactOrder, error) {
 			return ec.unmarshalOContactOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐContactOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -6038,7 +6058,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["query"].(*string), fc.Args["filter"].(*model.ContactFilter), fc.Args["orderBy"].(*model.ContactOrder))
+			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["query"].(*string), fc.Args["filter"].(*model.ContactFilter), fc.Args["orderBy"].(*model.ContactOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
