@@ -5,7 +5,9 @@ package gateway
 // hold the gateway to it, the benchmarks and the load command all use this
 // one list.
 type CostQuery struct {
-	Name  string
+	Name string
+	// Bench names the query's benchmarks.
+	Bench string
 	Query string
 	// Calls is what the gateway spends against the sandbox; Minimum is the
 	// fewest the API allows. They are equal for every query here.
@@ -18,31 +20,37 @@ type CostQuery struct {
 var CostQueries = []CostQuery{
 	{
 		Name:  "contact by id, no relations",
+		Bench: "ContactByID",
 		Query: `{ contact(id: 3) { id name firstName lastName phones emails tags { name } companies { id } } }`,
 		Calls: 1, Minimum: 1, Sequential: 1,
 	},
 	{
 		Name:  "contact by id, lead ids only",
+		Bench: "ContactLeadIDs",
 		Query: `{ contact(id: 3) { id name leads { id } customers { id } } }`,
 		Calls: 1, Minimum: 1, Sequential: 1,
 	},
 	{
 		Name:  "50 contacts with lead and company names",
+		Bench: "Contacts50LeadsCompanies",
 		Query: `{ contacts(first: 50) { nodes { id name leads { id name price } companies { id name } } } }`,
 		Calls: 3, Minimum: 3, Sequential: 2,
 	},
 	{
 		Name:  "250 contacts with company names",
+		Bench: "Contacts250Companies",
 		Query: `{ contacts(first: 250) { nodes { id name companies { id name } } } }`,
 		Calls: 2, Minimum: 2, Sequential: 2,
 	},
 	{
 		Name:  "contact screen: phones, tags, company, leads, customers, chats",
+		Bench: "ContactScreen",
 		Query: `{ contact(id: 10000001) { name phones emails tags { name } companies { name } leads { name price } customers { name } chats { chatId } } }`,
 		Calls: 5, Minimum: 5, Sequential: 2,
 	},
 	{
 		Name:  "companies → contacts → leads → contacts, 50 contacts deep",
+		Bench: "Nested5Levels",
 		Query: `{ contacts(first: 50) { nodes { companies { name contacts { name leads { name contacts { name } } } } } } }`,
 		Calls: 5, Minimum: 5, Sequential: 5,
 	},
