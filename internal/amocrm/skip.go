@@ -27,8 +27,8 @@ const (
 type skipKey struct{}
 
 // WithSkip returns a context under which the client's calls leave the parts
-// named by s undecoded. It is a decoding choice only: the request sent is
-// the same, and writes are unaffected.
+// named by s undecoded in the answers they read. Only decoding changes: the
+// requests sent are the same.
 func WithSkip(ctx context.Context, s Skip) context.Context {
 	return context.WithValue(ctx, skipKey{}, s&skipAll)
 }
