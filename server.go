@@ -195,7 +195,7 @@ func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&opts.Latency, "latency", 20*time.Millisecond, "latency the sandbox adds to each upstream call")
 	fs.IntVar(&opts.Concurrency, "concurrency", 32, "concurrent clients")
 	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long to drive load (at most 10m)")
-	only := fs.String("query", "", "run only the cost-table queries whose name contains this text")
+	only := fs.String("query", "", "run only the cost-table queries whose name contains this text, or the one with this benchmark name (e.g. Contacts50LeadsCompanies)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (gateway, sandbox and load) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -212,7 +212,7 @@ func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		defer pprof.StopCPUProfile()
 	}
 	for _, q := range gateway.CostQueries {
-		if *only == "" || strings.Contains(q.Name, *only) {
+		if *only == "" || strings.Contains(q.Name, *only) || q.Bench == *only {
 			opts.Queries = append(opts.Queries, q)
 		}
 	}
