@@ -60,7 +60,7 @@ func (r *queryResolver) contacts(ctx context.Context, args pageArgs, query *stri
 		return nil, err
 	}
 	fp := fingerprint(query, filter, orderBy)
-	offset, n, err := args.window(fp)
+	offset, n, err := args.bounds(fp)
 	if err != nil {
 		return nil, err
 	}

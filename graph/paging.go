@@ -6,11 +6,11 @@ type pageArgs struct {
 	after, before *string
 }
 
-// window turns the arguments into the items [offset, offset+n) of the list,
+// bounds turns the arguments into the items [offset, offset+n) of the list,
 // following the Relay pagination algorithm: the cursors bound the list,
 // then first keeps the head of what is left and last its tail. amoCRM lists
 // carry no totals, so a tail needs a known end: before, or first.
-func (a pageArgs) window(fp string) (offset, n int, err error) {
+func (a pageArgs) bounds(fp string) (offset, n int, err error) {
 	for _, c := range []struct {
 		name string
 		v    *int

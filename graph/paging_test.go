@@ -36,7 +36,7 @@ func TestPageArgs_Window(t *testing.T) {
 		{"foreign before cursor", pageArgs{last: n(5), before: func() *string { c := encodeCursor(9, "other"); return &c }()}, 0, 0, true},
 	}
 	for _, tt := range tests {
-		offset, length, err := tt.args.window(fp)
+		offset, length, err := tt.args.bounds(fp)
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err = %v, want error %v", tt.name, err, tt.wantErr)
 			continue
