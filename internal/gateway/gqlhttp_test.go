@@ -5,41 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/amogql/amogql/graph"
 	"github.com/amogql/amogql/internal/gqlhttp"
-	"github.com/amogql/amogql/internal/sandbox"
 )
-
-// startLogged is startGateway with the gateway logging to log, so a test can
-// read what it writes.
-func startLogged(t *testing.T, sb *sandbox.Sandbox, log zerolog.Logger, opts ...gatewayOption) *testGateway {
-	t.Helper()
-	if sb == nil {
-		sb = sandbox.New()
-	}
-	up := httptest.NewServer(sb)
-	t.Cleanup(up.Close)
-	cfg := Config{BaseURL: up.URL, AccessToken: sandbox.DefaultToken, UpstreamTimeout: 5 * time.Second}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	u, err := NewUpstream(cfg, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := httptest.NewServer(New(log, cfg, u))
-	t.Cleanup(gw.Close)
-	return &testGateway{t: t, sb: sb, url: gw.URL}
-}
 
 // httpAnswer is a raw answer of /query, decoded as far as it is JSON.
 type httpAnswer struct {

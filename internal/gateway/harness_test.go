@@ -35,6 +35,13 @@ func withConfig(f func(*Config)) gatewayOption { return f }
 
 func startGateway(t *testing.T, sb *sandbox.Sandbox, opts ...gatewayOption) *testGateway {
 	t.Helper()
+	return startLogged(t, sb, zerolog.Nop(), opts...)
+}
+
+// startLogged is startGateway with the gateway logging to log, so a test can
+// read what it writes.
+func startLogged(t *testing.T, sb *sandbox.Sandbox, log zerolog.Logger, opts ...gatewayOption) *testGateway {
+	t.Helper()
 	if sb == nil {
 		sb = sandbox.New()
 	}
@@ -48,7 +55,7 @@ func startGateway(t *testing.T, sb *sandbox.Sandbox, opts ...gatewayOption) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(New(zerolog.Nop(), cfg, u))
+	gw := httptest.NewServer(New(log, cfg, u))
 	t.Cleanup(gw.Close)
 	return &testGateway{t: t, sb: sb, url: gw.URL, upURL: up.URL}
 }
