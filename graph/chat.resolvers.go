@@ -35,7 +35,7 @@ func (r *chatLinkResolver) Contact(ctx context.Context, obj *amocrm.ChatLink) (*
 
 // LinkChats is the resolver for the linkChats field.
 func (r *mutationResolver) LinkChats(ctx context.Context, input []*model.LinkChatInput) (*model.LinkChatsPayload, error) {
-	return r.linkChats(ctx, input)
+	return r.linkChats(ctx, input), nil
 }
 
 // ChatLinks is the resolver for the chatLinks field.

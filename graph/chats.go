@@ -37,9 +37,12 @@ func (r *queryResolver) chatLinks(ctx context.Context, contactIDs []int, chatIDs
 	return links, nil
 }
 
-func (r *mutationResolver) linkChats(ctx context.Context, input []*model.LinkChatInput) (*model.LinkChatsPayload, error) {
+func (r *mutationResolver) linkChats(ctx context.Context, input []*model.LinkChatInput) *model.LinkChatsPayload {
+	fail := func(ue []*model.UserError) *model.LinkChatsPayload {
+		return &model.LinkChatsPayload{ChatLinks: []*amocrm.ChatLink{}, UserErrors: ue}
+	}
 	if err := checkBatchSize(len(input)); err != nil {
-		return nil, err
+		return fail(inputFailure(err))
 	}
 	reqIDs := requestIDs(input, func(in *model.LinkChatInput) *string { return in.RequestID })
 	reqs := make([]*amocrm.LinkChatRequest, len(input))
@@ -53,21 +56,23 @@ func (r *mutationResolver) linkChats(ctx context.Context, input []*model.LinkCha
 		contactIDs[i] = in.ContactID
 	}
 	if len(uerrs) > 0 {
-		return &model.LinkChatsPayload{ChatLinks: []*amocrm.ChatLink{}, UserErrors: uerrs}, nil
+		return fail(uerrs)
 	}
 	links, _, err := r.Client.Contacts.LinkChats(ctx, reqs)
-	if ue := rejected(err, newIndexer(reqIDs), "input"); ue != nil {
-		return &model.LinkChatsPayload{ChatLinks: []*amocrm.ChatLink{}, UserErrors: ue}, nil
-	}
 	if err != nil {
-		return nil, err
+		return fail(r.writeFailure(ctx, err, reqIDs))
 	}
 	if l, err := loader.For(ctx); err == nil {
 		l.ForgetChatLinks(contactIDs)
 		l.FollowChatLinks(links, 0)
 	}
-	if links == nil {
-		links = []*amocrm.ChatLink{}
+	// The write's answer is the payload: a link has nothing more to read back.
+	byIndex, uerrs := written(links, func(c *amocrm.ChatLink) string { return c.RequestID }, reqIDs)
+	ordered := make([]*amocrm.ChatLink, 0, len(byIndex))
+	for _, c := range byIndex {
+		if c != nil {
+			ordered = append(ordered, c)
+		}
 	}
-	return &model.LinkChatsPayload{ChatLinks: links, UserErrors: []*model.UserError{}}, nil
+	return &model.LinkChatsPayload{ChatLinks: ordered, UserErrors: uerrs}
 }

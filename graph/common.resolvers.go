@@ -7,6 +7,9 @@ package graph
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
@@ -60,7 +63,16 @@ func (r *pageInfoResolver) HasNextPage(ctx context.Context, obj *model.PageInfo)
 	if obj.Conn == nil || obj.Conn.HasNext == nil {
 		return false, nil
 	}
-	return obj.Conn.HasNext()
+	more, err := obj.Conn.HasNext()
+	if err != nil {
+		// The page itself was read: a failed probe must not take it away
+		// (hasNextPage is non-null, so an error here would null the whole
+		// connection). Claim a next page, which a client can ask for and
+		// find empty, and say why beside it.
+		graphql.AddError(ctx, fmt.Errorf("could not tell whether a further page exists: %w", err))
+		return true, nil
+	}
+	return more, nil
 }
 
 // CatalogElementLink returns CatalogElementLinkResolver implementation.

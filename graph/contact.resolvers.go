@@ -23,6 +23,16 @@ func (r *contactResolver) Emails(ctx context.Context, obj *amocrm.Contact) ([]st
 	return fieldStrings(obj.CustomFieldsValues, "EMAIL"), nil
 }
 
+// PhoneNumbers is the resolver for the phoneNumbers field.
+func (r *contactResolver) PhoneNumbers(ctx context.Context, obj *amocrm.Contact) ([]*model.LabeledValue, error) {
+	return labeledValues(obj.CustomFieldsValues, "PHONE"), nil
+}
+
+// EmailAddresses is the resolver for the emailAddresses field.
+func (r *contactResolver) EmailAddresses(ctx context.Context, obj *amocrm.Contact) ([]*model.LabeledValue, error) {
+	return labeledValues(obj.CustomFieldsValues, "EMAIL"), nil
+}
+
 // RequestID is the resolver for the requestId field.
 func (r *contactResolver) RequestID(ctx context.Context, obj *amocrm.Contact) (*string, error) {
 	if obj.RequestID == "" {
@@ -115,17 +125,17 @@ func (r *contactConnectionResolver) PageInfo(ctx context.Context, obj *model.Con
 
 // CreateContacts is the resolver for the createContacts field.
 func (r *mutationResolver) CreateContacts(ctx context.Context, input []*model.CreateContactInput) (*model.CreateContactsPayload, error) {
-	return r.createContacts(ctx, input)
+	return r.createContacts(ctx, input), nil
 }
 
 // UpdateContacts is the resolver for the updateContacts field.
 func (r *mutationResolver) UpdateContacts(ctx context.Context, input []*model.UpdateContactInput) (*model.UpdateContactsPayload, error) {
-	return r.updateContacts(ctx, input)
+	return r.updateContacts(ctx, input), nil
 }
 
 // UpdateContact is the resolver for the updateContact field.
 func (r *mutationResolver) UpdateContact(ctx context.Context, input model.UpdateContactInput) (*model.UpdateContactPayload, error) {
-	return r.updateContact(ctx, &input)
+	return r.updateContact(ctx, &input), nil
 }
 
 // Contact is the resolver for the contact field.

@@ -30,8 +30,12 @@ const (
 	CodeBadUserInput        = "BAD_USER_INPUT"
 	CodeRateLimited         = "RATE_LIMITED"
 	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
-	CodeNotFound            = "NOT_FOUND"
-	CodeInternal            = "INTERNAL"
+	// CodeOutcomeUnknown: a write was sent but its answer was lost (a
+	// timeout, a reset, a truncated body), so it may have been applied.
+	// Read before retrying; UPSTREAM_UNAVAILABLE means it certainly was not.
+	CodeOutcomeUnknown = "OUTCOME_UNKNOWN"
+	CodeNotFound       = "NOT_FOUND"
+	CodeInternal       = "INTERNAL"
 )
 
 // inputError is a resolver's refusal of its arguments, before any upstream call.

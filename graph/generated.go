@@ -105,6 +105,7 @@ type ComplexityRoot struct {
 		CreatedBy          func(childComplexity int) int
 		CustomFieldsValues func(childComplexity int) int
 		Customers          func(childComplexity int) int
+		EmailAddresses     func(childComplexity int) int
 		Emails             func(childComplexity int) int
 		FirstName          func(childComplexity int) int
 		GroupID            func(childComplexity int) int
@@ -113,6 +114,7 @@ type ComplexityRoot struct {
 		LastName           func(childComplexity int) int
 		Leads              func(childComplexity int) int
 		Name               func(childComplexity int) int
+		PhoneNumbers       func(childComplexity int) int
 		Phones             func(childComplexity int) int
 		RequestID          func(childComplexity int) int
 		ResponsibleUserID  func(childComplexity int) int
@@ -176,6 +178,12 @@ type ComplexityRoot struct {
 		Tags               func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
 		UpdatedBy          func(childComplexity int) int
+	}
+
+	LabeledValue struct {
+		EnumID func(childComplexity int) int
+		Label  func(childComplexity int) int
+		Value  func(childComplexity int) int
 	}
 
 	Lead struct {
@@ -250,6 +258,7 @@ type ComplexityRoot struct {
 	UserError struct {
 		Code         func(childComplexity int) int
 		Field        func(childComplexity int) int
+		ID           func(childComplexity int) int
 		Index        func(childComplexity int) int
 		Message      func(childComplexity int) int
 		RequestID    func(childComplexity int) int
@@ -280,6 +289,8 @@ type CompanyResolver interface {
 type ContactResolver interface {
 	Phones(ctx context.Context, obj *amocrm.Contact) ([]string, error)
 	Emails(ctx context.Context, obj *amocrm.Contact) ([]string, error)
+	PhoneNumbers(ctx context.Context, obj *amocrm.Contact) ([]*model.LabeledValue, error)
+	EmailAddresses(ctx context.Context, obj *amocrm.Contact) ([]*model.LabeledValue, error)
 	RequestID(ctx context.Context, obj *amocrm.Contact) (*string, error)
 	Tags(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.Tag, error)
 	Companies(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.Company, error)
@@ -622,6 +633,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Customers(childComplexity), true
+	case "Contact.emailAddresses":
+		if e.ComplexityRoot.Contact.EmailAddresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.EmailAddresses(childComplexity), true
 	case "Contact.emails":
 		if e.ComplexityRoot.Contact.Emails == nil {
 			break
@@ -670,6 +687,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Name(childComplexity), true
+	case "Contact.phoneNumbers":
+		if e.ComplexityRoot.Contact.PhoneNumbers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.PhoneNumbers(childComplexity), true
 	case "Contact.phones":
 		if e.ComplexityRoot.Contact.Phones == nil {
 			break
@@ -946,6 +969,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.UpdatedBy(childComplexity), true
+
+	case "LabeledValue.enumId":
+		if e.ComplexityRoot.LabeledValue.EnumID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabeledValue.EnumID(childComplexity), true
+	case "LabeledValue.label":
+		if e.ComplexityRoot.LabeledValue.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabeledValue.Label(childComplexity), true
+	case "LabeledValue.value":
+		if e.ComplexityRoot.LabeledValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabeledValue.Value(childComplexity), true
 
 	case "Lead.accountId":
 		if e.ComplexityRoot.Lead.AccountID == nil {
@@ -1283,6 +1325,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.id":
+		if e.ComplexityRoot.UserError.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.ID(childComplexity), true
 	case "UserError.index":
 		if e.ComplexityRoot.UserError.Index == nil {
 			break
@@ -1540,6 +1588,23 @@ type UserError {
   requestId: String
   "The dotted path amoCRM reported, kept verbatim."
   upstreamPath: String
+  """
+  The entity the error concerns when it exists in amoCRM: for READ_BACK_FAILED,
+  the id of an entity that was written but could not be read back.
+  """
+  id: ID
+}
+
+"""
+One value of a multitext field (a phone or an email) with its label: the
+enum code amoCRM keeps beside it (WORK, MOB, PRIV, …).
+"""
+type LabeledValue {
+  value: String!
+  "The enum code: WORK, WORKDD, MOB, FAX, HOME or OTHER for phones; WORK, PRIV or OTHER for emails. Null when amoCRM sent none."
+  label: String
+  "The enum id amoCRM sent with the value, if any."
+  enumId: ID
 }
 
 "An element of a catalog (list), e.g. a product."
@@ -1553,7 +1618,7 @@ type CatalogElement {
   updatedAt: Time!
   isDeleted: Boolean!
   currencyId: ID
-  customFieldsValues: [CustomFieldValue!]
+  customFieldsValues: [CustomFieldValue!]!
   accountId: ID!
 }
 
@@ -1585,11 +1650,11 @@ type Company {
   closestTaskAt: Time
   isDeleted: Boolean!
   accountId: ID!
-  customFieldsValues: [CustomFieldValue!]
-  tags: [Tag!]!
-  contacts: [Contact!]!
-  leads: [Lead!]!
-  customers: [Customer!]!
+  customFieldsValues: [CustomFieldValue!]!
+  tags: [Tag!]
+  contacts: [Contact!]
+  leads: [Lead!]
+  customers: [Customer!]
 }
 `, BuiltIn: false},
 	{Name: "../schema/contact.graphql", Input: `type Query {
@@ -1637,20 +1702,24 @@ type Contact {
   isDeleted: Boolean!
   closestTaskAt: Time
   accountId: ID!
-  "Null when the contact has no custom field values (amoCRM sends null)."
-  customFieldsValues: [CustomFieldValue!]
-  "The values of the PHONE field."
+  "The contact's custom field values; an empty list when it has none (amoCRM sends null)."
+  customFieldsValues: [CustomFieldValue!]!
+  "The values of the PHONE field, without their labels; see phoneNumbers for the labels."
   phones: [String!]!
-  "The values of the EMAIL field."
+  "The values of the EMAIL field, without their labels; see emailAddresses for the labels."
   emails: [String!]!
+  "The values of the PHONE field with their labels (WORK, WORKDD, MOB, FAX, HOME, OTHER)."
+  phoneNumbers: [LabeledValue!]!
+  "The values of the EMAIL field with their labels (WORK, PRIV, OTHER)."
+  emailAddresses: [LabeledValue!]!
   "Set on contacts returned by a mutation: the input item's requestId."
   requestId: String
-  tags: [Tag!]!
-  companies: [Company!]!
-  leads: [Lead!]!
-  customers: [Customer!]!
-  catalogElements: [CatalogElementLink!]!
-  chats: [ChatLink!]!
+  tags: [Tag!]
+  companies: [Company!]
+  leads: [Lead!]
+  customers: [Customer!]
+  catalogElements: [CatalogElementLink!]
+  chats: [ChatLink!]
 }
 
 type ContactConnection {
@@ -1732,13 +1801,13 @@ input UpdateContactInput {
 
 type CreateContactsPayload {
   "The created contacts, loaded in full after the write, in input order."
-  contacts: [Contact!]!
+  contacts: [Contact!]
   userErrors: [UserError!]!
 }
 
 type UpdateContactsPayload {
   "The updated contacts, loaded in full after the write, in input order."
-  contacts: [Contact!]!
+  contacts: [Contact!]
   userErrors: [UserError!]!
 }
 
@@ -1772,11 +1841,11 @@ type Lead {
   isDeleted: Boolean!
   score: Int
   accountId: ID!
-  customFieldsValues: [CustomFieldValue!]
-  tags: [Tag!]!
-  companies: [Company!]!
-  contacts: [Contact!]!
-  catalogElements: [CatalogElementLink!]!
+  customFieldsValues: [CustomFieldValue!]!
+  tags: [Tag!]
+  companies: [Company!]
+  contacts: [Contact!]
+  catalogElements: [CatalogElementLink!]
 }
 
 "A customer (periodic purchases)."
@@ -1798,10 +1867,10 @@ type Customer {
   purchasesCount: Int!
   averageCheck: Int!
   accountId: ID!
-  customFieldsValues: [CustomFieldValue!]
-  tags: [Tag!]!
-  contacts: [Contact!]!
-  companies: [Company!]!
+  customFieldsValues: [CustomFieldValue!]!
+  tags: [Tag!]
+  contacts: [Contact!]
+  companies: [Company!]
 }
 `, BuiltIn: false},
 }
@@ -1943,6 +2012,10 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_phones(ctx, field)
 	case "emails":
 		return ec.fieldContext_Contact_emails(ctx, field)
+	case "phoneNumbers":
+		return ec.fieldContext_Contact_phoneNumbers(ctx, field)
+	case "emailAddresses":
+		return ec.fieldContext_Contact_emailAddresses(ctx, field)
 	case "requestId":
 		return ec.fieldContext_Contact_requestId(ctx, field)
 	case "tags":
@@ -2075,6 +2148,18 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
 
+func (ec *executionContext) childFields_LabeledValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_LabeledValue_value(ctx, field)
+	case "label":
+		return ec.fieldContext_LabeledValue_label(ctx, field)
+	case "enumId":
+		return ec.fieldContext_LabeledValue_enumId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LabeledValue", field.Name)
+}
+
 func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2197,6 +2282,8 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 		return ec.fieldContext_UserError_requestId(ctx, field)
 	case "upstreamPath":
 		return ec.fieldContext_UserError_upstreamPath(ctx, field)
+	case "id":
+		return ec.fieldContext_UserError_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
@@ -2807,10 +2894,10 @@ func (ec *executionContext) _CatalogElement_customFieldsValues(ctx context.Conte
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []amocrm.CustomFieldValues) graphql.Marshaler {
-			return ec.marshalOCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
+			return ec.marshalNCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CatalogElement_customFieldsValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3363,10 +3450,10 @@ func (ec *executionContext) _Company_customFieldsValues(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []amocrm.CustomFieldValues) graphql.Marshaler {
-			return ec.marshalOCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
+			return ec.marshalNCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_Company_customFieldsValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3395,10 +3482,10 @@ func (ec *executionContext) _Company_tags(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
+			return ec.marshalOTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Company_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3427,10 +3514,10 @@ func (ec *executionContext) _Company_contacts(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
-			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
+			return ec.marshalOContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Company_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3459,10 +3546,10 @@ func (ec *executionContext) _Company_leads(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Lead) graphql.Marshaler {
-			return ec.marshalNLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx, selections, v)
+			return ec.marshalOLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Company_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3491,10 +3578,10 @@ func (ec *executionContext) _Company_customers(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomerᚄ(ctx, selections, v)
+			return ec.marshalOCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomerᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Company_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3822,10 +3909,10 @@ func (ec *executionContext) _Contact_customFieldsValues(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []amocrm.CustomFieldValues) graphql.Marshaler {
-			return ec.marshalOCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
+			return ec.marshalNCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_Contact_customFieldsValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3887,6 +3974,70 @@ func (ec *executionContext) fieldContext_Contact_emails(_ context.Context, field
 	return graphql.NewScalarFieldContext("Contact", field, true, true, "String")
 }
 
+func (ec *executionContext) _Contact_phoneNumbers(ctx context.Context, field graphql.CollectedField, obj *amocrm.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_phoneNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().PhoneNumbers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LabeledValue) graphql.Marshaler {
+			return ec.marshalNLabeledValue2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLabeledValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_phoneNumbers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LabeledValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Contact_emailAddresses(ctx context.Context, field graphql.CollectedField, obj *amocrm.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_emailAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().EmailAddresses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LabeledValue) graphql.Marshaler {
+			return ec.marshalNLabeledValue2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLabeledValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_emailAddresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LabeledValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Contact_requestId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3923,10 +4074,10 @@ func (ec *executionContext) _Contact_tags(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
+			return ec.marshalOTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Contact_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3955,10 +4106,10 @@ func (ec *executionContext) _Contact_companies(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
-			return ec.marshalNCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
+			return ec.marshalOCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Contact_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3987,10 +4138,10 @@ func (ec *executionContext) _Contact_leads(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Lead) graphql.Marshaler {
-			return ec.marshalNLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx, selections, v)
+			return ec.marshalOLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Contact_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4019,10 +4170,10 @@ func (ec *executionContext) _Contact_customers(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomerᚄ(ctx, selections, v)
+			return ec.marshalOCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomerᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Contact_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4051,10 +4202,10 @@ func (ec *executionContext) _Contact_catalogElements(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.CatalogElementLink) graphql.Marshaler {
-			return ec.marshalNCatalogElementLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLinkᚄ(ctx, selections, v)
+			return ec.marshalOCatalogElementLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLinkᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Contact_catalogElements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4083,10 +4234,10 @@ func (ec *executionContext) _Contact_chats(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.ChatLink) graphql.Marshaler {
-			return ec.marshalNChatLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐChatLinkᚄ(ctx, selections, v)
+			return ec.marshalOChatLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐChatLinkᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Contact_chats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4266,10 +4417,10 @@ func (ec *executionContext) _CreateContactsPayload_contacts(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
-			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
+			return ec.marshalOContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_CreateContactsPayload_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4983,10 +5134,10 @@ func (ec *executionContext) _Customer_customFieldsValues(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []amocrm.CustomFieldValues) graphql.Marshaler {
-			return ec.marshalOCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
+			return ec.marshalNCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_customFieldsValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5015,10 +5166,10 @@ func (ec *executionContext) _Customer_tags(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
+			return ec.marshalOTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5047,10 +5198,10 @@ func (ec *executionContext) _Customer_contacts(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
-			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
+			return ec.marshalOContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5079,10 +5230,10 @@ func (ec *executionContext) _Customer_companies(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
-			return ec.marshalNCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
+			return ec.marshalOCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5096,6 +5247,75 @@ func (ec *executionContext) fieldContext_Customer_companies(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _LabeledValue_value(ctx context.Context, field graphql.CollectedField, obj *model.LabeledValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LabeledValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LabeledValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LabeledValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _LabeledValue_label(ctx context.Context, field graphql.CollectedField, obj *model.LabeledValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LabeledValue_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LabeledValue_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LabeledValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _LabeledValue_enumId(ctx context.Context, field graphql.CollectedField, obj *model.LabeledValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LabeledValue_enumId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnumID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LabeledValue_enumId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LabeledValue", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Lead_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.Lead) (ret graphql.Marshaler) {
@@ -5525,10 +5745,10 @@ func (ec *executionContext) _Lead_customFieldsValues(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []amocrm.CustomFieldValues) graphql.Marshaler {
-			return ec.marshalOCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
+			return ec.marshalNCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_Lead_customFieldsValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5557,10 +5777,10 @@ func (ec *executionContext) _Lead_tags(ctx context.Context, field graphql.Collec
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Tag) graphql.Marshaler {
-			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
+			return ec.marshalOTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Lead_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5589,10 +5809,10 @@ func (ec *executionContext) _Lead_companies(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
-			return ec.marshalNCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
+			return ec.marshalOCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Lead_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5621,10 +5841,10 @@ func (ec *executionContext) _Lead_contacts(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
-			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
+			return ec.marshalOContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Lead_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5653,10 +5873,10 @@ func (ec *executionContext) _Lead_catalogElements(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.CatalogElementLink) graphql.Marshaler {
-			return ec.marshalNCatalogElementLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLinkᚄ(ctx, selections, v)
+			return ec.marshalOCatalogElementLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLinkᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Lead_catalogElements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6446,10 +6666,10 @@ func (ec *executionContext) _UpdateContactsPayload_contacts(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
-			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
+			return ec.marshalOContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UpdateContactsPayload_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6633,6 +6853,29 @@ func (ec *executionContext) _UserError_upstreamPath(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_UserError_upstreamPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_id(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "ID")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -8502,7 +8745,7 @@ func (ec *executionContext) _CatalogElement(ctx context.Context, sel ast.Selecti
 			}
 		case "customFieldsValues":
 			out.Values[i] = ec._CatalogElement_customFieldsValues(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "accountId":
@@ -8707,30 +8950,30 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "customFieldsValues":
 			out.Values[i] = ec._Company_customFieldsValues(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tags":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_tags(ctx, field, obj)
 				})
 		case "contacts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_contacts(ctx, field, obj)
 				})
 		case "leads":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_leads(ctx, field, obj)
 				})
 		case "customers":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_customers(ctx, field, obj)
 				})
@@ -8829,7 +9072,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "customFieldsValues":
 			out.Values[i] = ec._Contact_customFieldsValues(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "phones":
@@ -8844,6 +9087,18 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_emails(ctx, field, obj)
 				})
+		case "phoneNumbers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_phoneNumbers(ctx, field, obj)
+				})
+		case "emailAddresses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_emailAddresses(ctx, field, obj)
+				})
 		case "requestId":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -8852,37 +9107,37 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				})
 		case "tags":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_tags(ctx, field, obj)
 				})
 		case "companies":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_companies(ctx, field, obj)
 				})
 		case "leads":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_leads(ctx, field, obj)
 				})
 		case "customers":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_customers(ctx, field, obj)
 				})
 		case "catalogElements":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_catalogElements(ctx, field, obj)
 				})
 		case "chats":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_chats(ctx, field, obj)
 				})
@@ -9000,7 +9255,7 @@ func (ec *executionContext) _CreateContactsPayload(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("CreateContactsPayload")
 		case "contacts":
 			out.Values[i] = ec._CreateContactsPayload_contacts(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "userErrors":
@@ -9235,27 +9490,70 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "customFieldsValues":
 			out.Values[i] = ec._Customer_customFieldsValues(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tags":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_tags(ctx, field, obj)
 				})
 		case "contacts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_contacts(ctx, field, obj)
 				})
 		case "companies":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_companies(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var labeledValueImplementors = []string{"LabeledValue"}
+
+func (ec *executionContext) _LabeledValue(ctx context.Context, sel ast.SelectionSet, obj *model.LabeledValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, labeledValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LabeledValue")
+		case "value":
+			out.Values[i] = ec._LabeledValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._LabeledValue_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enumId":
+			out.Values[i] = ec._LabeledValue_enumId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9376,30 +9674,30 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "customFieldsValues":
 			out.Values[i] = ec._Lead_customFieldsValues(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tags":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_tags(ctx, field, obj)
 				})
 		case "companies":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_companies(ctx, field, obj)
 				})
 		case "contacts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_contacts(ctx, field, obj)
 				})
 		case "catalogElements":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_catalogElements(ctx, field, obj)
 				})
@@ -9745,7 +10043,7 @@ func (ec *executionContext) _UpdateContactsPayload(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("UpdateContactsPayload")
 		case "contacts":
 			out.Values[i] = ec._UpdateContactsPayload_contacts(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "userErrors":
@@ -9808,6 +10106,11 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 			}
 		case "upstreamPath":
 			out.Values[i] = ec._UserError_upstreamPath(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._UserError_id(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -10204,22 +10507,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCatalogElementLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.CatalogElementLink) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCatalogElementLink2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLink(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNCatalogElementLink2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLink(ctx context.Context, sel ast.SelectionSet, v *amocrm.CatalogElementLink) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CatalogElementLink!")
@@ -10250,22 +10537,6 @@ func (ec *executionContext) marshalNChatLink2ᚖgithubᚗcomᚋamogqlᚋamogql�
 		return graphql.Null
 	}
 	return ec._ChatLink(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompany(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompany(ctx context.Context, sel ast.SelectionSet, v *amocrm.Company) graphql.Marshaler {
@@ -10378,6 +10649,22 @@ func (ec *executionContext) marshalNCustomFieldValue2githubᚗcomᚋamogqlᚋamo
 	return ec._CustomFieldValue(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx context.Context, sel ast.SelectionSet, v []amocrm.CustomFieldValues) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomFieldValue2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValues(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNCustomFieldValueInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueInput(ctx context.Context, v any) (*model.CustomFieldValueInput, error) {
 	res, err := ec.unmarshalInputCustomFieldValueInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -10420,22 +10707,6 @@ func (ec *executionContext) unmarshalNCustomFieldValueItemInput2ᚕᚖgithubᚗc
 func (ec *executionContext) unmarshalNCustomFieldValueItemInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueItemInput(ctx context.Context, v any) (*model.CustomFieldValueItemInput, error) {
 	res, err := ec.unmarshalInputCustomFieldValueItemInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Customer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCustomer2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomer(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *amocrm.Customer) graphql.Marshaler {
@@ -10488,11 +10759,11 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalNLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Lead) graphql.Marshaler {
+func (ec *executionContext) marshalNLabeledValue2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLabeledValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LabeledValue) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLead(ctx, sel, v[i])
+		return ec.marshalNLabeledValue2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLabeledValue(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10502,6 +10773,14 @@ func (ec *executionContext) marshalNLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNLabeledValue2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLabeledValue(ctx context.Context, sel ast.SelectionSet, v *model.LabeledValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LabeledValue!")
+		return graphql.Null
+	}
+	return ec._LabeledValue(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLead(ctx context.Context, sel ast.SelectionSet, v *amocrm.Lead) graphql.Marshaler {
@@ -10590,22 +10869,6 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	for i := range v {
 		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
 	}
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Tag) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTag2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTag(ctx, sel, v[i])
-	})
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -10886,11 +11149,87 @@ func (ec *executionContext) marshalOCatalogElement2ᚖgithubᚗcomᚋamogqlᚋam
 	return ec._CatalogElement(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCatalogElementLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.CatalogElementLink) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCatalogElementLink2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOChatLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐChatLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.ChatLink) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChatLink2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐChatLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompany(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompany(ctx context.Context, sel ast.SelectionSet, v *amocrm.Company) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Company(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContact2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContact(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOContact2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContact(ctx context.Context, sel ast.SelectionSet, v *amocrm.Contact) graphql.Marshaler {
@@ -10933,25 +11272,6 @@ func (ec *executionContext) unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋamo
 	return res, nil
 }
 
-func (ec *executionContext) marshalOCustomFieldValue2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValuesᚄ(ctx context.Context, sel ast.SelectionSet, v []amocrm.CustomFieldValues) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCustomFieldValue2githubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldValues(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueInputᚄ(ctx context.Context, v any) ([]*model.CustomFieldValueInput, error) {
 	if v == nil {
 		return nil, nil
@@ -10967,6 +11287,25 @@ func (ec *executionContext) unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcom�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Customer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomer2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
@@ -11075,6 +11414,25 @@ func (ec *executionContext) marshalOJSON2encodingᚋjsonᚐRawMessage(ctx contex
 	return res
 }
 
+func (ec *executionContext) marshalOLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Lead) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLead(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLead(ctx context.Context, sel ast.SelectionSet, v *amocrm.Lead) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11145,6 +11503,25 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Tag) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTag2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx context.Context, v any) ([]*model.TagInput, error) {

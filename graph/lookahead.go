@@ -190,7 +190,9 @@ const maxWalkDepth = 32
 // customFieldReaders are the fields whose resolvers read an entity's
 // custom_fields_values; the walk records them so that fetches decode custom
 // fields only for operations that read them.
-var customFieldReaders = map[string]bool{"customFieldsValues": true, "phones": true, "emails": true}
+var customFieldReaders = map[string]bool{
+	"customFieldsValues": true, "phones": true, "emails": true, "phoneNumbers": true, "emailAddresses": true,
+}
 
 // level counts the objects between the root and typeName: the root field's
 // objects are level 0; connections and payloads around them add none. It

@@ -21,22 +21,16 @@ func checkBatchSize(n int) error {
 	return nil
 }
 
-// rejected returns amoCRM's 400 as user errors, or nil for any other error.
-func rejected(err error, ix indexer, root string) []*model.UserError {
-	var resp *amocrm.ErrorResponse
-	if errors.As(err, &resp) && resp.Status == http.StatusBadRequest {
-		return validationUserErrors(resp, ix, root)
+func (r *mutationResolver) createContacts(ctx context.Context, input []*model.CreateContactInput) *model.CreateContactsPayload {
+	fail := func(ue []*model.UserError) *model.CreateContactsPayload {
+		return &model.CreateContactsPayload{Contacts: []*amocrm.Contact{}, UserErrors: ue}
 	}
-	return nil
-}
-
-func (r *mutationResolver) createContacts(ctx context.Context, input []*model.CreateContactInput) (*model.CreateContactsPayload, error) {
 	if err := checkBatchSize(len(input)); err != nil {
-		return nil, err
+		return fail(inputFailure(err))
 	}
 	for i, in := range input {
 		if err := checkNames(fmt.Sprintf("input[%d]", i), in.Name, in.FirstName, in.LastName); err != nil {
-			return nil, err
+			return fail(inputFailure(err))
 		}
 	}
 	reqIDs := requestIDs(input, func(in *model.CreateContactInput) *string { return in.RequestID })
@@ -54,21 +48,14 @@ func (r *mutationResolver) createContacts(ctx context.Context, input []*model.Cr
 		}
 	}
 	if len(uerrs) > 0 {
-		return &model.CreateContactsPayload{Contacts: []*amocrm.Contact{}, UserErrors: uerrs}, nil
+		return fail(uerrs)
 	}
-	ix := newIndexer(reqIDs)
 	created, _, err := r.Client.Contacts.Create(ctx, reqs)
-	if ue := rejected(err, ix, "input"); ue != nil {
-		return &model.CreateContactsPayload{Contacts: []*amocrm.Contact{}, UserErrors: ue}, nil
-	}
 	if err != nil {
-		return nil, err
+		return fail(r.writeFailure(ctx, err, reqIDs))
 	}
-	contacts, err := reload(ctx, created, ix, reqIDs)
-	if err != nil {
-		return nil, err
-	}
-	return &model.CreateContactsPayload{Contacts: contacts, UserErrors: []*model.UserError{}}, nil
+	contacts, uerrs := writtenContacts(ctx, created, reqIDs)
+	return &model.CreateContactsPayload{Contacts: contacts, UserErrors: uerrs}
 }
 
 func updateRequest(in *model.UpdateContactInput, reqID string) *amocrm.UpdateContactRequest {
@@ -88,13 +75,16 @@ func checkUpdate(uerrs []*model.UserError, i int, reqID string, in *model.Update
 	return checkFields(uerrs, i, reqID, in.CustomFieldsValues)
 }
 
-func (r *mutationResolver) updateContacts(ctx context.Context, input []*model.UpdateContactInput) (*model.UpdateContactsPayload, error) {
+func (r *mutationResolver) updateContacts(ctx context.Context, input []*model.UpdateContactInput) *model.UpdateContactsPayload {
+	fail := func(ue []*model.UserError) *model.UpdateContactsPayload {
+		return &model.UpdateContactsPayload{Contacts: []*amocrm.Contact{}, UserErrors: ue}
+	}
 	if err := checkBatchSize(len(input)); err != nil {
-		return nil, err
+		return fail(inputFailure(err))
 	}
 	for i, in := range input {
 		if err := checkNames(fmt.Sprintf("input[%d]", i), in.Name, in.FirstName, in.LastName); err != nil {
-			return nil, err
+			return fail(inputFailure(err))
 		}
 	}
 	reqIDs := requestIDs(input, func(in *model.UpdateContactInput) *string { return in.RequestID })
@@ -105,110 +95,107 @@ func (r *mutationResolver) updateContacts(ctx context.Context, input []*model.Up
 		reqs[i] = updateRequest(in, reqIDs[i])
 	}
 	if len(uerrs) > 0 {
-		return &model.UpdateContactsPayload{Contacts: []*amocrm.Contact{}, UserErrors: uerrs}, nil
+		return fail(uerrs)
 	}
-	ix := newIndexer(reqIDs)
 	updated, _, err := r.Client.Contacts.Update(ctx, reqs)
-	if ue := rejected(err, ix, "input"); ue != nil {
-		return &model.UpdateContactsPayload{Contacts: []*amocrm.Contact{}, UserErrors: ue}, nil
-	}
 	if err != nil {
-		return nil, err
+		return fail(r.writeFailure(ctx, err, reqIDs))
 	}
-	// amoCRM's update answer may leave request_id out; then items come in input order.
-	for i, c := range updated {
-		if c.RequestID == "" && i < len(reqIDs) {
-			c.RequestID = reqIDs[i]
-		}
-	}
-	contacts, err := reload(ctx, updated, ix, reqIDs)
-	if err != nil {
-		return nil, err
-	}
-	return &model.UpdateContactsPayload{Contacts: contacts, UserErrors: []*model.UserError{}}, nil
+	contacts, uerrs := writtenContacts(ctx, updated, reqIDs)
+	return &model.UpdateContactsPayload{Contacts: contacts, UserErrors: uerrs}
 }
 
-func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateContactInput) (*model.UpdateContactPayload, error) {
+func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateContactInput) *model.UpdateContactPayload {
+	fail := func(ue []*model.UserError) *model.UpdateContactPayload {
+		for _, e := range ue {
+			// One object, not a list: every error is the input's own.
+			e.Index, e.Field = nil, []string{"input"}
+			if e.UpstreamPath != nil {
+				e.Field = append(e.Field, camelPath(*e.UpstreamPath)...)
+			}
+		}
+		return &model.UpdateContactPayload{UserErrors: ue}
+	}
 	if err := checkNames("input", in.Name, in.FirstName, in.LastName); err != nil {
-		return nil, err
+		return fail(inputFailure(err))
 	}
 	reqID := deref(in.RequestID)
 	if uerrs := checkUpdate(nil, 0, reqID, in); len(uerrs) > 0 {
 		for _, ue := range uerrs {
 			ue.Index, ue.Field = nil, append([]string{"input"}, ue.Field[2:]...)
 		}
-		return &model.UpdateContactPayload{UserErrors: uerrs}, nil
+		return &model.UpdateContactPayload{UserErrors: uerrs}
 	}
 	req := updateRequest(in, reqID)
 	req.ID = 0 // the id is in the path of a single update
-	_, _, err := r.Client.Contacts.UpdateOne(ctx, in.ID, req)
-	if ue := rejected(err, indexer{}, "input"); ue != nil {
-		// One object, not a list: every error is the input's own.
-		for _, e := range ue {
-			e.Index, e.Field = nil, []string{"input"}
-			if e.UpstreamPath != nil {
-				e.Field = append(e.Field, camelPath(*e.UpstreamPath)...)
-			}
-		}
-		return &model.UpdateContactPayload{UserErrors: ue}, nil
+	c, _, err := r.Client.Contacts.UpdateOne(ctx, in.ID, req)
+	var resp *amocrm.ErrorResponse
+	switch {
+	case errors.As(err, &resp) && resp.Status == http.StatusNotFound:
+		// amoCRM answers a single update of an unknown id 404; the batch
+		// update reports the same as a NotFound validation error.
+		ue := userError(0, reqID, CodeNotFoundUpstream, fmt.Sprintf("amoCRM has no contact %d", in.ID))
+		ue.UpstreamPath = nil
+		return fail([]*model.UserError{ue})
+	case err != nil:
+		return fail(r.writeFailure(ctx, err, []string{reqID}))
+	case c == nil:
+		c = &amocrm.Contact{ID: in.ID} // a 204: the write's answer named nothing more
 	}
-	if err != nil {
-		return nil, err
+	c.RequestID = reqID
+	contacts, uerrs := writtenContacts(ctx, []*amocrm.Contact{c}, []string{reqID})
+	if len(uerrs) > 0 {
+		return fail(uerrs)
 	}
-	l, err := loader.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	l.ForgetContacts([]int{in.ID})
-	l.PrefetchContacts([]int{in.ID}, 0)
-	c, err := l.Contact(ctx, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	if c != nil && reqID != "" {
-		cp := *c
-		cp.RequestID = reqID
-		c = &cp
-	}
-	return &model.UpdateContactPayload{Contact: c, UserErrors: []*model.UserError{}}, nil
+	return &model.UpdateContactPayload{Contact: contacts[0], UserErrors: []*model.UserError{}}
 }
 
-// reload loads the written contacts in full, in one batched call, and returns
-// them in input order carrying their request ids.
-func reload(ctx context.Context, written []*amocrm.Contact, ix indexer, reqIDs []string) ([]*amocrm.Contact, error) {
-	l, err := loader.For(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int, 0, len(written))
-	byIndex := make(map[int]int, len(written)) // input index -> contact id
-	for i, w := range written {
-		ids = append(ids, w.ID)
-		idx, ok := ix.take(w.RequestID)
-		if !ok {
-			idx = i
+// writtenContacts returns what a write answered, in input order, with
+// its request ids, and a user error for every item it cannot account for.
+// The contacts are loaded in full in one batched call, unless the payload
+// reads nothing but ids and request ids, which the write's answer holds.
+func writtenContacts(ctx context.Context, answer []*amocrm.Contact, reqIDs []string) ([]*amocrm.Contact, []*model.UserError) {
+	byIndex, uerrs := written(answer, func(c *amocrm.Contact) string { return c.RequestID }, reqIDs)
+	out := make([]*amocrm.Contact, 0, len(byIndex))
+	if selectsOnly(ctx, "contacts", "Contact", "id", "requestId") && selectsOnly(ctx, "contact", "Contact", "id", "requestId") {
+		for i, c := range byIndex {
+			if c != nil {
+				out = append(out, &amocrm.Contact{ID: c.ID, RequestID: reqIDs[i]})
+			}
 		}
-		byIndex[idx] = w.ID
+		return out, uerrs
 	}
-	l.ForgetContacts(ids)
-	l.PrefetchContacts(ids, 0)
-	loaded, err := l.Contacts(ctx, ids)
-	if err != nil {
-		return nil, err
+	ids := make([]int, 0, len(byIndex))
+	for _, c := range byIndex {
+		if c != nil {
+			ids = append(ids, c.ID)
+		}
+	}
+	l, err := loader.For(ctx)
+	var loaded []*amocrm.Contact
+	if err == nil {
+		l.ForgetContacts(ids)
+		l.PrefetchContacts(ids, 0)
+		loaded, err = l.Contacts(ctx, ids)
 	}
 	found := make(map[int]*amocrm.Contact, len(loaded))
 	for _, c := range loaded {
 		found[c.ID] = c
 	}
-	out := make([]*amocrm.Contact, 0, len(written))
-	for i := range reqIDs {
-		id, ok := byIndex[i]
-		if !ok || found[id] == nil {
+	for i, w := range byIndex {
+		if w == nil {
 			continue
 		}
-		cp := *found[id]
-		cp.RequestID = reqIDs[i]
-		out = append(out, &cp)
+		switch id, c := w.ID, found[w.ID]; {
+		case err != nil:
+			uerrs = append(uerrs, readBackFailed(i, reqIDs[i], id, describe(err)))
+		case c == nil:
+			uerrs = append(uerrs, readBackFailed(i, reqIDs[i], id, "amoCRM no longer has it"))
+		default:
+			cp := *c
+			cp.RequestID = reqIDs[i]
+			out = append(out, &cp)
+		}
 	}
-	return out, nil
+	return out, uerrs
 }

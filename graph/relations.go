@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/amogql/amogql/graph/model"
+
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/loader"
 )
@@ -90,6 +92,30 @@ func fieldStrings(fields []amocrm.CustomFieldValues, code string) []string {
 			if json.Unmarshal(v.Value, &s) == nil && s != "" {
 				out = append(out, s)
 			}
+		}
+	}
+	return out
+}
+
+// labeledValues returns the string values of the custom field with code,
+// each with the enum code amoCRM keeps as its label. amoCRM's doc examples
+// name that code "enum" on some reads, so it stands in when enum_code is absent.
+func labeledValues(fields []amocrm.CustomFieldValues, code string) []*model.LabeledValue {
+	out := []*model.LabeledValue{}
+	for _, f := range fields {
+		if f.FieldCode != code {
+			continue
+		}
+		for _, v := range f.Values {
+			var s string
+			if json.Unmarshal(v.Value, &s) != nil || s == "" {
+				continue
+			}
+			label := v.EnumCode
+			if label == nil {
+				label = v.Enum
+			}
+			out = append(out, &model.LabeledValue{Value: s, Label: label, EnumID: v.EnumID})
 		}
 	}
 	return out

@@ -48,7 +48,7 @@ type CreateContactInput struct {
 
 type CreateContactsPayload struct {
 	// The created contacts, loaded in full after the write, in input order.
-	Contacts   []*amocrm.Contact `json:"contacts"`
+	Contacts   []*amocrm.Contact `json:"contacts,omitempty"`
 	UserErrors []*UserError      `json:"userErrors"`
 }
 
@@ -75,6 +75,16 @@ type CustomFieldValueItemInput struct {
 	EnumCode         *string         `json:"enumCode,omitempty"`
 	CatalogID        *int            `json:"catalogId,omitempty"`
 	CatalogElementID *int            `json:"catalogElementId,omitempty"`
+}
+
+// One value of a multitext field (a phone or an email) with its label: the
+// enum code amoCRM keeps beside it (WORK, MOB, PRIV, …).
+type LabeledValue struct {
+	Value string `json:"value"`
+	// The enum code: WORK, WORKDD, MOB, FAX, HOME or OTHER for phones; WORK, PRIV or OTHER for emails. Null when amoCRM sent none.
+	Label *string `json:"label,omitempty"`
+	// The enum id amoCRM sent with the value, if any.
+	EnumID *int `json:"enumId,omitempty"`
 }
 
 type LinkChatInput struct {
@@ -129,7 +139,7 @@ type UpdateContactPayload struct {
 
 type UpdateContactsPayload struct {
 	// The updated contacts, loaded in full after the write, in input order.
-	Contacts   []*amocrm.Contact `json:"contacts"`
+	Contacts   []*amocrm.Contact `json:"contacts,omitempty"`
 	UserErrors []*UserError      `json:"userErrors"`
 }
 
@@ -147,6 +157,9 @@ type UserError struct {
 	RequestID *string `json:"requestId,omitempty"`
 	// The dotted path amoCRM reported, kept verbatim.
 	UpstreamPath *string `json:"upstreamPath,omitempty"`
+	// The entity the error concerns when it exists in amoCRM: for READ_BACK_FAILED,
+	// the id of an entity that was written but could not be read back.
+	ID *int `json:"id,omitempty"`
 }
 
 type ContactOrderField string
