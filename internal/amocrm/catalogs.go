@@ -2,8 +2,11 @@ package amocrm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // CatalogsService reads the elements of catalogs (amoCRM "lists", e.g.
@@ -43,12 +46,64 @@ type CatalogElementLink struct {
 }
 
 // CatalogElementMetadata describes how an element is attached to an entity.
+// amoCRM documents the object only as "metadata" and shows no fixed list of
+// keys, so every key it sends is kept: the known ones typed, the rest in
+// Extra. json.Marshal of a CatalogElementMetadata gives the whole object back.
+//
+// amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contact-detail
 type CatalogElementMetadata struct {
 	// Quantity may be fractional.
 	Quantity  *float64 `json:"quantity,omitempty"`
 	CatalogID int      `json:"catalog_id"`
 	// PriceID is the price field used for the element in this entity.
 	PriceID *int `json:"price_id,omitempty"`
+	// Extra holds every other key of the object, its value verbatim; nil
+	// when there are none.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// metadataKeys are the keys CatalogElementMetadata reads into typed fields.
+var metadataKeys = map[string]bool{"quantity": true, "catalog_id": true, "price_id": true}
+
+// UnmarshalJSON reads the typed keys and keeps the others in Extra.
+func (m *CatalogElementMetadata) UnmarshalJSON(data []byte) error {
+	type typed CatalogElementMetadata // without this method
+	var t typed
+	if err := decodeJSON(data, &t); err != nil {
+		return err
+	}
+	var all map[string]jsontext.Value
+	if err := decodeJSON(data, &all); err != nil {
+		return err
+	}
+	for k, v := range all {
+		if metadataKeys[k] {
+			continue
+		}
+		if t.Extra == nil {
+			t.Extra = make(map[string]json.RawMessage, len(all))
+		}
+		t.Extra[k] = json.RawMessage(v.Clone())
+	}
+	*m = CatalogElementMetadata(t)
+	return nil
+}
+
+// MarshalJSON writes the typed keys and Extra as one object; a typed key
+// wins over the same key in Extra.
+func (m CatalogElementMetadata) MarshalJSON() ([]byte, error) {
+	out := make(map[string]any, len(m.Extra)+3)
+	for k, v := range m.Extra {
+		out[k] = v
+	}
+	if m.Quantity != nil {
+		out["quantity"] = *m.Quantity
+	}
+	out["catalog_id"] = m.CatalogID
+	if m.PriceID != nil {
+		out["price_id"] = *m.PriceID
+	}
+	return json.Marshal(out)
 }
 
 // CatalogElementListOptions are the query parameters of

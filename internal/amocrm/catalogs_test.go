@@ -88,3 +88,51 @@ func TestCatalogsService_GetElement(t *testing.T) {
 		}
 	})
 }
+
+// A catalog element's metadata is kept whole: keys beyond quantity,
+// catalog_id and price_id survive decoding and encoding again, and the
+// typed keys are still read.
+func TestCatalogElementMetadata_KeptWhole(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, raw string
+		want      *CatalogElementMetadata
+	}{
+		{"KnownKeysOnly", `{"quantity":2.5,"catalog_id":4521,"price_id":11}`,
+			&CatalogElementMetadata{Quantity: new(2.5), CatalogID: 4521, PriceID: new(11)}},
+		{"ExtraKeys", `{"quantity":1,"catalog_id":4521,"price_id":null,"updated_by":504141,"is_main":false,"note":{"a":[1,"b"]}}`,
+			&CatalogElementMetadata{Quantity: new(1.0), CatalogID: 4521, Extra: map[string]json.RawMessage{
+				"updated_by": json.RawMessage(`504141`), "is_main": json.RawMessage(`false`), "note": json.RawMessage(`{"a":[1,"b"]}`),
+			}}},
+		{"Empty", `{}`, &CatalogElementMetadata{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			contact := `{"id":3,"_embedded":{"catalog_elements":[{"id":44,"metadata":` + tt.raw + `}]}}`
+			var c Contact
+			if err := decodeJSON([]byte(contact), &c); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, c.Embedded.CatalogElements[0].Metadata); diff != "" {
+				t.Errorf("metadata (-want +got):\n%s", diff)
+			}
+			testNoLoss(t, contact, new(Contact))
+		})
+	}
+}
+
+// Hostile metadata fails to decode as any wrong type does, without panics.
+func TestCatalogElementMetadata_Invalid(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{`[]`, `"x"`, `{"quantity":"many"}`, `{"catalog_id":{}}`, `{"a":}`} {
+		var l CatalogElementLink
+		if err := decodeJSON([]byte(`{"id":1,"metadata":`+raw+`}`), &l); err == nil {
+			t.Errorf("metadata %s decoded without error: %+v", raw, l.Metadata)
+		}
+	}
+	var l CatalogElementLink
+	if err := decodeJSON([]byte(`{"id":1,"metadata":null}`), &l); err != nil || l.Metadata != nil {
+		t.Errorf("null metadata: %+v, %v; want nil, no error", l.Metadata, err)
+	}
+}

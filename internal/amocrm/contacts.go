@@ -2,6 +2,7 @@ package amocrm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -109,7 +110,10 @@ type CreateContactRequest struct {
 	UpdatedAt          int64               `json:"updated_at,omitempty"`
 	CustomFieldsValues []CustomFieldValues `json:"custom_fields_values,omitempty"`
 	TagsToAdd          []TagRef            `json:"tags_to_add,omitempty"`
-	Embedded           *EmbeddedTags       `json:"_embedded,omitempty"`
+	// Tags is the contact's whole tag set, sent as _embedded.tags: nil sends
+	// nothing, an empty non-nil slice sends []. As on update, amoCRM ignores
+	// TagsToAdd when Tags is sent.
+	Tags []TagRef `json:"-"`
 	// RequestID is echoed back in the created contact and in validation
 	// errors; default: the element's index in the batch.
 	RequestID string `json:"request_id,omitempty"`
@@ -131,8 +135,45 @@ type UpdateContactRequest struct {
 	CustomFieldsValues []CustomFieldValues `json:"custom_fields_values,omitempty"`
 	TagsToAdd          []TagRef            `json:"tags_to_add,omitempty"`
 	TagsToDelete       []TagRef            `json:"tags_to_delete,omitempty"`
-	Embedded           *EmbeddedTags       `json:"_embedded,omitempty"`
-	RequestID          string              `json:"request_id,omitempty"`
+	// Tags replaces the contact's whole tag set, sent as _embedded.tags: nil
+	// leaves the tags alone, an empty non-nil slice removes them all. When
+	// it is sent amoCRM ignores TagsToAdd and TagsToDelete, as the official
+	// PHP library notes (MutateTagsTrait::mutateTags,
+	// https://github.com/amocrm/amocrm-api-php).
+	Tags      []TagRef `json:"-"`
+	RequestID string   `json:"request_id,omitempty"`
+}
+
+// tagSet is the _embedded object of a write body.
+type tagSet struct {
+	Tags []TagRef `json:"tags"`
+}
+
+// embeddedTags is the _embedded of a body carrying tags: nil when tags is
+// nil, so that the key is left out.
+func embeddedTags(tags []TagRef) *tagSet {
+	if tags == nil {
+		return nil
+	}
+	return &tagSet{Tags: tags}
+}
+
+// MarshalJSON adds Tags as _embedded.tags to the body.
+func (r CreateContactRequest) MarshalJSON() ([]byte, error) {
+	type fields CreateContactRequest // without this method
+	return json.Marshal(struct {
+		fields
+		Embedded *tagSet `json:"_embedded,omitempty"`
+	}{fields(r), embeddedTags(r.Tags)})
+}
+
+// MarshalJSON adds Tags as _embedded.tags to the body.
+func (r UpdateContactRequest) MarshalJSON() ([]byte, error) {
+	type fields UpdateContactRequest // without this method
+	return json.Marshal(struct {
+		fields
+		Embedded *tagSet `json:"_embedded,omitempty"`
+	}{fields(r), embeddedTags(r.Tags)})
 }
 
 // List returns a page of contacts. An empty page (204) returns an empty slice

@@ -4,20 +4,28 @@ import "encoding/json"
 
 // CustomFieldValues is one custom field of an entity with its values, as read
 // in custom_fields_values and as written in create/update bodies. On write,
-// identify the field by FieldID or FieldCode and leave the read-only
-// FieldName and FieldType empty.
+// identify the field by FieldID or FieldCode and leave FieldType empty.
+//
+// In an update, only the fields listed are changed: a field left out of
+// custom_fields_values keeps its values, and a field listed with nil Values
+// is sent as "values": null, which empties it (the official PHP library's
+// NullCustomFieldValueCollection, https://github.com/amocrm/amocrm-api-php).
 //
 // amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/custom-fields
 type CustomFieldValues struct {
 	FieldID int `json:"field_id,omitempty"`
-	// FieldName is read-only.
+	// FieldName is the field's name. amoCRM does not identify a field by it,
+	// but its own update example sends it beside field_id, so it is sent
+	// when set.
 	FieldName string `json:"field_name,omitempty"`
 	// FieldCode is e.g. "PHONE" or "EMAIL"; upstream sends null for fields
 	// without a code, read as "".
 	FieldCode string `json:"field_code,omitempty"`
 	// FieldType is read-only, e.g. "text", "multitext", "select", "date".
-	FieldType string             `json:"field_type,omitempty"`
-	Values    []CustomFieldValue `json:"values"`
+	FieldType string `json:"field_type,omitempty"`
+	// Values on write: nil sends null (empty the field), a non-nil slice
+	// sends the field's new values.
+	Values []CustomFieldValue `json:"values"`
 }
 
 // CustomFieldValue is one value of a custom field. Its shape depends on the

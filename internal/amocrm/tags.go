@@ -28,11 +28,6 @@ type TagRef struct {
 	Name string `json:"name,omitempty"`
 }
 
-// EmbeddedTags is the _embedded object of a write body.
-type EmbeddedTags struct {
-	Tags []TagRef `json:"tags"`
-}
-
 // TagListOptions are the query parameters of TagsService.List.
 type TagListOptions struct {
 	// Page is 1-based.
