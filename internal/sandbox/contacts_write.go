@@ -52,7 +52,7 @@ func parseContact(st *store, raw json.RawMessage, index int, patch bool, pathID 
 	if patch {
 		in.tagsDelete, _ = c.tags(st, entContacts, o, "tags_to_delete", true)
 	}
-	in.tagsSet, in.tagsSetGiven = c.tags(st, entContacts, o, "_embedded/tags", false)
+	in.tagsSet, in.tagsSetGiven = c.tagSet(st, entContacts, o)
 	return in, c.errs
 }
 
@@ -114,18 +114,22 @@ func mergeFields(have []cfEntry, given []cfEntry) []cfEntry {
 	return out
 }
 
-// applyTags computes an entity's tag ids: _embedded.tags replaces the set
-// (unconfirmed upstream: the PHP library's behaviour suggests replace), then
-// tags_to_add adds and tags_to_delete removes. Tags added by an unknown name
-// are created in the dictionary. The caller holds the write lock.
+// applyTags computes an entity's tag ids. _embedded.tags replaces the whole
+// set, and tags_to_add / tags_to_delete are then ignored: the official PHP
+// library documents that amoCRM gives _embedded.tags priority and does not
+// apply them (MutateTagsTrait::mutateTags,
+// https://github.com/amocrm/amocrm-api-php). Otherwise tags_to_add adds and
+// tags_to_delete removes. Tags named by an unknown name are created in the
+// dictionary. The caller holds the write lock.
 func (st *store) applyTags(entity string, have []int, set []tagRef, setGiven bool, add, del []tagRef) []int {
-	ids := slices.Clone(have)
 	if setGiven {
-		ids = nil
+		var ids []int
 		for _, ref := range set {
 			ids = appendUnique(ids, st.resolveTag(entity, ref, true))
 		}
+		return ids
 	}
+	ids := slices.Clone(have)
 	for _, ref := range add {
 		ids = appendUnique(ids, st.resolveTag(entity, ref, true))
 	}
@@ -226,10 +230,20 @@ func (s *Sandbox) createContacts(w http.ResponseWriter, r *http.Request) {
 	writeHAL(w, writeAnswer{Links: selfLink(base + "/api/v4/contacts"), Embedded: map[string]any{entContacts: out}})
 }
 
-// updateContacts serves PATCH /api/v4/contacts (a batch): all elements are
-// applied, or none when any is invalid.
+// updateContacts serves PATCH /api/v4/contacts: all elements are applied,
+// or none when any is invalid. The body is an array of contacts, or one
+// contact object with its id, as the documentation's own example sends it;
+// either way the answer is the collection.
 func (s *Sandbox) updateContacts(w http.ResponseWriter, r *http.Request) {
-	items, aerr := readBatch(w, r)
+	body, aerr := readBody(w, r)
+	var items []json.RawMessage
+	switch {
+	case aerr != nil:
+	case kind(body) == 'o':
+		items = []json.RawMessage{body}
+	default:
+		items, aerr = batchItems(body)
+	}
 	if aerr != nil {
 		writeAPIError(w, aerr)
 		return

@@ -88,6 +88,11 @@ func readBatch(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, *apiE
 	if aerr != nil {
 		return nil, aerr
 	}
+	return batchItems(body)
+}
+
+// batchItems splits a body that must be a non-empty JSON array.
+func batchItems(body json.RawMessage) ([]json.RawMessage, *apiError) {
 	var items []json.RawMessage
 	if kind(body) != 'a' || json.Unmarshal(body, &items) != nil {
 		return nil, &apiError{status: http.StatusBadRequest, detail: "request body must be a JSON array"}
@@ -450,6 +455,21 @@ func (c *checker) tags(st *store, entity string, o obj, key string, lenient bool
 		refs = append(refs, ref)
 	}
 	return refs, true
+}
+
+// tagSet reads _embedded.tags, an entity's whole tag set; given is false
+// when the key is absent. A null is given and empty: the official PHP
+// library removes every tag by sending it (NullTagsCollection,
+// https://github.com/amocrm/amocrm-api-php).
+func (c *checker) tagSet(st *store, entity string, o obj) (refs []tagRef, given bool) {
+	raw, has := asObj(o["_embedded"])["tags"]
+	switch {
+	case !has:
+		return nil, false
+	case kind(raw) == 'z':
+		return nil, true
+	}
+	return c.tags(st, entity, o, "_embedded/tags", false)
 }
 
 // lookupPath reads key "a/b" as o["a"]["b"].
