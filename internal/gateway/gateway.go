@@ -46,6 +46,11 @@ type Config struct {
 	MaxDepth         int   // default 12
 	MaxUpstreamCalls int   // per operation; default 30
 	MaxBodyBytes     int64 // default 1 MiB
+	MaxResponseBytes int64 // default gqlhttp.DefaultMaxResponseBytes
+	// BodyTimeout bounds reading a request body; WriteTimeout, a client's
+	// reading of its answer. Zero picks gqlhttp's defaults.
+	BodyTimeout  time.Duration
+	WriteTimeout time.Duration
 	APQCacheSize     int   // default 1000
 	UpstreamTimeout  time.Duration
 	ShutdownTimeout  time.Duration
@@ -76,15 +81,22 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	cfg = cfg.withDefaults()
 	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Client: up.Client, Log: log}}))
 	gql.AddTransport(transport.Options{})
-	gql.AddTransport(gqlhttp.GET{})
-	gql.AddTransport(gqlhttp.POST{MaxBodyBytes: cfg.MaxBodyBytes})
+	gql.AddTransport(gqlhttp.GET{MaxResponseBytes: cfg.MaxResponseBytes, WriteTimeout: cfg.WriteTimeout})
+	gql.AddTransport(gqlhttp.POST{MaxBodyBytes: cfg.MaxBodyBytes, BodyTimeout: cfg.BodyTimeout,
+		MaxResponseBytes: cfg.MaxResponseBytes, WriteTimeout: cfg.WriteTimeout})
 	gql.AddTransport(gqlhttp.Unsupported{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.SetParserTokenLimit(3000) // see hostile_test.go Validation/10000RepeatedFields
+	docs := lru.New[*ast.QueryDocument](1000)
+	gql.SetQueryCache(docs)
+	const tokenLimit = 3000 // see hostile_test.go Validation/10000RepeatedFields
+	gql.SetParserTokenLimit(tokenLimit)
+	// See hostile_test.go Validation/AliasBomb: validation work and its
+	// error list are bounded before and while gqlgen validates.
+	gql.SetValidationRulesFn(gqlhttp.ValidationRules(gqlhttp.DefaultMaxValidationErrors))
 	if !cfg.NoIntrospection {
 		gql.Use(extension.Introspection{})
 	}
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
+	gql.Use(gqlhttp.RepeatLimit{TokenLimit: tokenLimit, Cache: docs})
 	gql.Use(graph.Limits{MaxDepth: cfg.MaxDepth, MaxCalls: cfg.MaxUpstreamCalls})
 	gql.Use(graph.Lookahead{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))

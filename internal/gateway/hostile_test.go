@@ -43,6 +43,7 @@ type hostileCase struct {
 	wantCode   string // "" wants data and no errors
 	wantAllow  string // the Allow header of a 405
 	maxAnswer  int    // if set, the answer's size limit in bytes
+	maxErrors  int    // if set, the most errors the answer may list
 	// tokenHeavy: a parser token limit (gql.SetParserTokenLimit) may refuse
 	// the document before what the case tests; its 400 GRAPHQL_PARSE_FAILED
 	// is as right an answer.
@@ -133,6 +134,9 @@ func runHostile(t *testing.T, tc hostileCase) {
 	}
 	if tc.maxAnswer > 0 && len(a.raw) > tc.maxAnswer {
 		t.Errorf("the answer has %d bytes, want at most %d", len(a.raw), tc.maxAnswer)
+	}
+	if tc.maxErrors > 0 && len(a.errors) > tc.maxErrors {
+		t.Errorf("the answer lists %d errors, want at most %d", len(a.errors), tc.maxErrors)
 	}
 	if took > 2*time.Second {
 		t.Errorf("the answer took %v", took)
@@ -272,9 +276,12 @@ func argumentCases() []hostileCase {
 		{name: "ID/Negative", body: gqlBody(`{ contact(id: -5) { name } }`, nil), wantStatus: 200, wantCode: graph.CodeBadUserInput},
 		{name: "ID/Exponent", body: gqlBody(`{ contact(id: "1e400") { name } }`, nil), wantStatus: 200, wantCode: graph.CodeBadUserInput},
 		{name: "ID/Huge", body: gqlBody(`{ contact(id: "99999999999999999999999999") { name } }`, nil), wantStatus: 200, wantCode: graph.CodeBadUserInput},
-		{name: "CreateContacts/10000AsVariable", body: gqlBody(`mutation($in: [CreateContactInput!]!) { createContacts(input: $in) { contacts { id } } }`, map[string]any{"in": items}), wantStatus: 200, wantCode: graph.CodeBadUserInput},
-		{name: "CreateContacts/10000AsLiteral", body: gqlBody(`mutation { createContacts(input: `+literal+`) { contacts { id } } }`, nil), wantStatus: 200, wantCode: graph.CodeBadUserInput, tokenHeavy: true},
-		{name: "UpdateContacts/10000", body: gqlBody(`mutation($in: [UpdateContactInput!]!) { updateContacts(input: $in) { contacts { id } } }`, map[string]any{"in": updates(10000)}), wantStatus: 200, wantCode: graph.CodeBadUserInput},
+		// Mutations refuse bad input inside their payload (userErrors), so
+		// these answer data without errors; TestMutations_RefusedBeforeUpstream
+		// checks the user errors and that nothing reached amoCRM.
+		{name: "CreateContacts/10000AsVariable", body: gqlBody(`mutation($in: [CreateContactInput!]!) { createContacts(input: $in) { contacts { id } } }`, map[string]any{"in": items}), wantStatus: 200},
+		{name: "CreateContacts/10000AsLiteral", body: gqlBody(`mutation { createContacts(input: `+literal+`) { contacts { id } } }`, nil), wantStatus: 200, tokenHeavy: true},
+		{name: "UpdateContacts/10000", body: gqlBody(`mutation($in: [UpdateContactInput!]!) { updateContacts(input: $in) { contacts { id } } }`, map[string]any{"in": updates(10000)}), wantStatus: 200},
 		// __typename costs amoCRM nothing, whatever the operation.
 		{name: "Typename/Query", body: gqlBody(`{ __typename }`, nil), wantStatus: 200},
 		{name: "Typename/Mutation", body: gqlBody(`mutation { __typename }`, nil), wantStatus: 200},
@@ -294,10 +301,32 @@ func abuseCases() []hostileCase {
 	}
 	bomb.WriteString("fragment F26 on Query { __typename }\n")
 	long := strings.Repeat("Ж", 50000) // 100 KB of UTF-8
+	// 7 KB of one alias for two different fields: validation compares every
+	// pair, 495×495 conflicts, and once answered each with an error (61 MB).
+	aliasBomb := "{ contact(id: 3) { " + strings.Repeat("x: name x: id ", 495) + "} }"
+	// The same conflicts spread over fragments, which a per-selection-set
+	// count must follow.
+	var fragBomb strings.Builder
+	fragBomb.WriteString("{ contact(id: 3) { ")
+	for i := range 150 {
+		fmt.Fprintf(&fragBomb, "...F%d ", i)
+	}
+	fragBomb.WriteString("} }\n")
+	for i := range 150 {
+		field := "name"
+		if i%2 == 1 {
+			field = "id"
+		}
+		fmt.Fprintf(&fragBomb, "fragment F%d on Contact { x: %s }\n", i, field)
+	}
 	return []hostileCase{
+		{name: "Validation/AliasBomb", body: gqlBody(aliasBomb, nil), wantStatus: 400, wantCode: codeValidation, maxAnswer: 16 << 10, maxErrors: 25},
+		{name: "Validation/AliasBomb/ApplicationJSON", accept: mediaJSON, body: gqlBody(aliasBomb, nil), wantStatus: 200, wantCode: codeValidation, maxAnswer: 16 << 10, maxErrors: 25},
+		{name: "Validation/AliasBombInFragments", body: gqlBody(fragBomb.String(), nil), wantStatus: 400, wantCode: codeValidation, maxAnswer: 16 << 10, maxErrors: 25, tokenHeavy: true},
+		{name: "Validation/900UnknownFields", body: gqlBody("{ contact(id: 3) { "+unknownFields(900)+"} }", nil), wantStatus: 400, wantCode: codeValidation, maxAnswer: 16 << 10, maxErrors: 25, tokenHeavy: true},
 		{name: "Validation/10000RepeatedFields", body: gqlBody("{ "+strings.Repeat("__typename ", 10000)+"}", nil), wantStatus: 400, wantCode: codeParse},
 		{name: "Depth/FragmentBomb", body: gqlBody(bomb.String(), nil), wantStatus: 200},
-		{name: "LongString/100KBName", body: gqlBody(`mutation($n: String) { createContacts(input: [{name: $n}]) { contacts { id } } }`, map[string]any{"n": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput},
+		{name: "LongString/100KBName", body: gqlBody(`mutation($n: String) { createContacts(input: [{name: $n}]) { contacts { id } } }`, map[string]any{"n": long}), wantStatus: 200},
 		{name: "LongString/100KBSearch", body: gqlBody(`query($q: String) { contacts(query: $q) { nodes { id } } }`, map[string]any{"q": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput},
 		{name: "LongString/100KBFilterName", body: gqlBody(`query($n: String!) { contacts(filter: {names: [$n]}) { nodes { id } } }`, map[string]any{"n": long}), wantStatus: 200, wantCode: graph.CodeBadUserInput},
 		{name: "Cursor/100KB", body: gqlBody(`query($c: String) { contacts(after: $c) { nodes { id } } }`, map[string]any{"c": strings.Repeat("A", 100000)}), wantStatus: 200, wantCode: graph.CodeBadUserInput, maxAnswer: 4096},
@@ -310,6 +339,14 @@ func updates(n int) []any {
 		out[i] = map[string]any{"id": fmt.Sprint(i + 1), "name": "x"}
 	}
 	return out
+}
+
+func unknownFields(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "f%d ", i)
+	}
+	return b.String()
 }
 
 func typenameAliases(n int) string {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -18,19 +19,27 @@ import (
 // "Allow: POST" after validation, before anything runs. The other answers
 // are those of POST; the URL's size is bounded by the server's
 // MaxHeaderBytes.
-type GET struct{}
+type GET struct {
+	// MaxResponseBytes limits the answer: a larger one is replaced by an
+	// error coded CodeResponseTooLarge. Zero means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// WriteTimeout is how long the client may take to read the answer.
+	// Zero means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+}
 
 // Supports claims every GET.
 func (GET) Supports(r *http.Request) bool { return r.Method == http.MethodGet }
 
 // Do reads, checks and executes one request.
-func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (g GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	lim := answerLimits{maxBytes: g.MaxResponseBytes, writeTimeout: g.WriteTimeout}
 	// A GET answer may be cached, and its media type and status follow the
 	// Accept header. Add, not Set: a CORS layer may have said Vary: Origin.
 	w.Header().Add("Vary", "Accept")
 	mt, ok := negotiate(r.Header["Accept"])
 	if !ok {
-		fail(w, r, exec, mediaJSON, http.StatusNotAcceptable, notAcceptable)
+		fail(w, r, exec, mediaJSON, http.StatusNotAcceptable, notAcceptable, lim)
 		return
 	}
 	start := graphql.Now()
@@ -41,15 +50,15 @@ func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor
 	}()
 	params.Headers = r.Header
 	if msg := parseQueryString(r.URL.RawQuery, params); msg != "" {
-		fail(w, r, exec, mt, http.StatusBadRequest, msg)
+		fail(w, r, exec, mt, http.StatusBadRequest, msg, lim)
 		return
 	}
 	if params.Query == "" && !persisted(params.Extensions) {
-		fail(w, r, exec, mt, http.StatusBadRequest, "the request has no query: send it in the query parameter")
+		fail(w, r, exec, mt, http.StatusBadRequest, "the request has no query: send it in the query parameter", lim)
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, exec, mt, params, true)
+	execute(w, r, exec, mt, params, true, lim)
 }
 
 // parseQueryString reads the GraphQL parameters of a URL query into params.

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -28,6 +30,16 @@ type POST struct {
 	// 413 before it is read in full. Zero means DefaultMaxBodyBytes (1 MiB);
 	// there is no unlimited setting.
 	MaxBodyBytes int64
+	// BodyTimeout bounds the time from the start of Do to the end of the
+	// body: a body that is slower is cut, answered 408, and its connection
+	// closed. Zero means DefaultBodyTimeout.
+	BodyTimeout time.Duration
+	// MaxResponseBytes limits the answer: a larger one is replaced by an
+	// error coded CodeResponseTooLarge. Zero means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// WriteTimeout is how long the client may take to read the answer.
+	// Zero means DefaultWriteTimeout.
+	WriteTimeout time.Duration
 }
 
 // Supports claims POSTs whose Content-Type is application/json, whatever its
@@ -41,17 +53,27 @@ var paramsPool = sync.Pool{New: func() any { return new(graphql.RawParams) }}
 
 // Do reads, checks and executes one request.
 func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	lim := answerLimits{maxBytes: p.MaxResponseBytes, writeTimeout: p.WriteTimeout}
+	bodyTimeout := p.BodyTimeout
+	if bodyTimeout <= 0 {
+		bodyTimeout = DefaultBodyTimeout
+	}
+	// The read deadline also bounds net/http's own reading of a body left
+	// unread when the request is refused below. A writer without deadlines
+	// (a test recorder) reads without one.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(bodyTimeout))
 	mt, ok := negotiate(r.Header["Accept"])
 	if !ok {
-		fail(w, r, exec, mediaJSON, http.StatusNotAcceptable, notAcceptable)
+		fail(w, r, exec, mediaJSON, http.StatusNotAcceptable, notAcceptable, lim)
 		return
 	}
 	if !utf8Charset(r.Header.Get("Content-Type")) {
-		fail(w, r, exec, mt, http.StatusUnsupportedMediaType, "the request body must be UTF-8 encoded JSON")
+		fail(w, r, exec, mt, http.StatusUnsupportedMediaType, "the request body must be UTF-8 encoded JSON", lim)
 		return
 	}
 	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		fail(w, r, exec, mt, http.StatusUnsupportedMediaType, "compressed request bodies are not supported")
+		fail(w, r, exec, mt, http.StatusUnsupportedMediaType, "compressed request bodies are not supported", lim)
 		return
 	}
 	limit := p.MaxBodyBytes
@@ -59,7 +81,7 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		limit = DefaultMaxBodyBytes
 	}
 	if r.ContentLength > limit {
-		fail(w, r, exec, mt, http.StatusRequestEntityTooLarge, tooLarge(limit))
+		fail(w, r, exec, mt, http.StatusRequestEntityTooLarge, tooLarge(limit), lim)
 		return
 	}
 
@@ -70,12 +92,18 @@ func (p POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	}()
 	start := graphql.Now()
 	if status, msg := decodeBody(w, r, limit, params); status != 0 {
-		fail(w, r, exec, mt, status, msg)
+		// A body cut by its deadline stays cut: net/http's reading of
+		// the rest fails at once and the connection is closed.
+		fail(w, r, exec, mt, status, msg, lim)
 		return
 	}
+	// net/http cancels the request's context when a read deadline passes
+	// after the body ended (it reads on to notice a client that hangs up),
+	// and execution may well take longer than the body did.
+	_ = rc.SetReadDeadline(time.Time{})
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(w, r, exec, mt, params, false)
+	execute(w, r, exec, mt, params, false, lim)
 }
 
 // decodeBody reads the body, at most limit bytes of it, into params. On
@@ -114,13 +142,16 @@ var errTrailing = errors.New("data after the JSON object")
 // messages of encoding/json quote pieces of the input, so none is passed on.
 func bodyError(err error, limit int64) (int, string) {
 	var (
-		tooBig *http.MaxBytesError
-		syntax *json.SyntaxError
-		typ    *json.UnmarshalTypeError
+		tooBig  *http.MaxBytesError
+		syntax  *json.SyntaxError
+		typ     *json.UnmarshalTypeError
+		timeout net.Error
 	)
 	switch {
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, tooLarge(limit)
+	case errors.As(err, &timeout) && timeout.Timeout():
+		return http.StatusRequestTimeout, "the request body was not received in time"
 	case err == io.EOF:
 		return http.StatusBadRequest, "the request body is empty: send a JSON object with a query"
 	case err == errTrailing:

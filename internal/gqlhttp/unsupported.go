@@ -23,9 +23,9 @@ func (Unsupported) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		mt = mediaJSON // the refusal matters more than the media type it comes in
 	}
 	if r.Method == http.MethodPost {
-		fail(w, r, exec, mt, http.StatusUnsupportedMediaType, "POST bodies must be "+MediaTypeJSON)
+		fail(w, r, exec, mt, http.StatusUnsupportedMediaType, "POST bodies must be "+MediaTypeJSON, answerLimits{})
 		return
 	}
 	w.Header().Set("Allow", "GET, POST, OPTIONS")
-	fail(w, r, exec, mt, http.StatusMethodNotAllowed, "GraphQL is served over GET and POST only")
+	fail(w, r, exec, mt, http.StatusMethodNotAllowed, "GraphQL is served over GET and POST only", answerLimits{})
 }
