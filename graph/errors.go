@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -65,6 +68,9 @@ func ErrorPresenter(log zerolog.Logger) graphql.ErrorPresenterFunc {
 		if status != 0 {
 			gerr.Extensions["upstreamStatus"] = status
 		}
+		if details := validationDetails(err); details != nil {
+			gerr.Extensions["validationErrors"] = details
+		}
 		if msg != "" {
 			gerr.Message = msg
 		}
@@ -105,12 +111,18 @@ func classify(err error) (code string, status int, msg string) {
 		return CodeUpstreamUnavailable, 0, "amoCRM's token endpoint is unavailable"
 	case errors.As(err, &rate):
 		return CodeRateLimited, http.StatusTooManyRequests, "amoCRM rate limit reached; retry later"
+	case errors.Is(err, amocrm.ErrOutcomeUnknown):
+		status := 0
+		if errors.As(err, &resp) {
+			status = resp.Status
+		}
+		return CodeOutcomeUnknown, status, "amoCRM may have applied this write, but its answer was lost (" + unavailableReason(err) + "); read the data before retrying it"
 	case errors.As(err, &resp):
 		return codeForStatus(resp.Status), resp.Status, upstreamMessage(resp)
 	case errors.Is(err, amocrm.ErrNoCredentials):
 		return CodeUnauthenticated, 0, "no amoCRM credentials: send Authorization: Bearer <amoCRM access token>"
 	case errors.Is(err, amocrm.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return CodeUpstreamUnavailable, 0, "amoCRM is unavailable: " + err.Error()
+		return CodeUpstreamUnavailable, 0, "amoCRM is unavailable: " + unavailableReason(err)
 	case errors.Is(err, context.Canceled):
 		return CodeUpstreamUnavailable, 0, "request cancelled"
 	}
@@ -119,6 +131,50 @@ func classify(err error) (code string, status int, msg string) {
 		return CodeBadUserInput, 0, ""
 	}
 	return CodeInternal, 0, ""
+}
+
+// validationDetails lists amoCRM's validation errors of a 400 answer, so a
+// client can see which filter or field amoCRM refused, as it could calling
+// amoCRM itself; nil when there are none.
+func validationDetails(err error) []map[string]any {
+	var resp *amocrm.ErrorResponse
+	if !errors.As(err, &resp) || resp.Status != http.StatusBadRequest {
+		return nil
+	}
+	var out []map[string]any
+	for _, ve := range resp.ValidationErrors {
+		for _, fe := range ve.Errors {
+			d := map[string]any{"code": fe.Code, "path": fe.Path, "detail": fe.Detail}
+			if ve.RequestID != "" {
+				d["requestId"] = ve.RequestID
+			}
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// unavailableReason says in a few words why amoCRM could not answer. The
+// error itself names addresses and decoder positions: that stays in the
+// gateway's log.
+func unavailableReason(err error) string {
+	var (
+		netErr net.Error
+		resp   *amocrm.ErrorResponse
+	)
+	switch {
+	case errors.As(err, &resp):
+		return fmt.Sprintf("it answered %d", resp.Status)
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer in time"
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "could not connect"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.EPIPE):
+		return "the connection was cut"
+	case errors.As(err, &netErr):
+		return "a network error"
+	}
+	return "its answer could not be read"
 }
 
 func codeForStatus(status int) string {

@@ -113,7 +113,7 @@ func estimateCalls(opCtx *graphql.OperationContext) int {
 			continue
 		}
 		n++ // the root field's own call
-		if root == "Mutation" && f.Name != "linkChats" {
+		if root == "Mutation" && f.Name != "linkChats" && readsBack(opCtx, f.Selections, f.Definition.Type.Name()) {
 			n++ // the write, then the read of the written contacts
 		}
 		levels := map[string]bool{}

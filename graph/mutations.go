@@ -157,7 +157,7 @@ func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateCo
 func writtenContacts(ctx context.Context, answer []*amocrm.Contact, reqIDs []string) ([]*amocrm.Contact, []*model.UserError) {
 	byIndex, uerrs := written(answer, func(c *amocrm.Contact) string { return c.RequestID }, reqIDs)
 	out := make([]*amocrm.Contact, 0, len(byIndex))
-	if selectsOnly(ctx, "contacts", "Contact", "id", "requestId") && selectsOnly(ctx, "contact", "Contact", "id", "requestId") {
+	if !payloadReadsBack(ctx) {
 		for i, c := range byIndex {
 			if c != nil {
 				out = append(out, &amocrm.Contact{ID: c.ID, RequestID: reqIDs[i]})

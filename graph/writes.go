@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
@@ -51,9 +52,6 @@ func (r *Resolver) writeFailure(ctx context.Context, err error, reqIDs []string)
 		msg = "internal error"
 	case msg == "":
 		msg = err.Error()
-	}
-	if code == CodeOutcomeUnknown {
-		msg += ": amoCRM may have applied this write; read the data before retrying it"
 	}
 	out := make([]*model.UserError, len(reqIDs))
 	for i, id := range reqIDs {
@@ -111,27 +109,30 @@ func describe(err error) string {
 	return code + ": " + msg
 }
 
-// selectsOnly reports whether every selection of the payload field list, in
-// every alias, asks for nothing but fields among allowed: then the write's
-// own answer is all the payload needs, and nothing is read back.
-func selectsOnly(ctx context.Context, list, typeName string, allowed ...string) bool {
-	opCtx := graphql.GetOperationContext(ctx)
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		if f.Name != list {
+// readsBack reports whether a mutation's payload selection (set, of type
+// payloadType) asks for more of the written contacts than their ids and
+// request ids, in any alias or fragment. When it does not, the write's own
+// answer is all the payload needs and nothing is read back; the call
+// estimate and the resolvers both ask this one question.
+func readsBack(opCtx *graphql.OperationContext, set ast.SelectionSet, payloadType string) bool {
+	for _, f := range graphql.CollectFields(opCtx, set, []string{payloadType}) {
+		if f.Name != "contacts" && f.Name != "contact" {
 			continue
 		}
-		for _, sub := range graphql.CollectFields(opCtx, f.Selections, []string{typeName}) {
-			if sub.Name == "__typename" {
-				continue
-			}
-			ok := false
-			for _, a := range allowed {
-				ok = ok || sub.Name == a
-			}
-			if !ok {
-				return false
+		for _, sub := range graphql.CollectFields(opCtx, f.Selections, []string{"Contact"}) {
+			if sub.Name != "id" && sub.Name != "requestId" && sub.Name != "__typename" {
+				return true
 			}
 		}
 	}
-	return true
+	return false
+}
+
+// payloadReadsBack is readsBack for the mutation field being resolved.
+func payloadReadsBack(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
+		return true
+	}
+	return readsBack(graphql.GetOperationContext(ctx), fc.Field.Selections, fc.Field.Definition.Type.Name())
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,21 +22,24 @@ func TestUpstreamFailures(t *testing.T) {
 		faults sandbox.Faults
 		code   string
 		status int // extensions.upstreamStatus; 0 when none
+		// writeCode is the user error a write gets: the same code, except
+		// where the write was sent and its answer lost, so it may have happened.
+		writeCode string
 	}{
-		{"401", sandbox.Faults{Status: http.StatusUnauthorized}, "UNAUTHENTICATED", 401},
-		{"402", sandbox.Faults{Status: http.StatusPaymentRequired}, "PAYMENT_REQUIRED", 402},
-		{"403 blocked account (HTML)", sandbox.Faults{Status: http.StatusForbidden}, "FORBIDDEN", 403},
-		{"429 (HTML)", sandbox.Faults{Status: http.StatusTooManyRequests}, "RATE_LIMITED", 429},
-		{"500", sandbox.Faults{Status: http.StatusInternalServerError}, "UPSTREAM_UNAVAILABLE", 500},
-		{"503", sandbox.Faults{Status: http.StatusServiceUnavailable}, "UPSTREAM_UNAVAILABLE", 503},
-		{"malformed JSON", sandbox.Faults{MalformedJSON: true}, "UPSTREAM_UNAVAILABLE", 0},
-		{"connection reset", sandbox.Faults{ResetConn: true}, "UPSTREAM_UNAVAILABLE", 0},
+		{"401", sandbox.Faults{Status: http.StatusUnauthorized}, "UNAUTHENTICATED", 401, ""},
+		{"402", sandbox.Faults{Status: http.StatusPaymentRequired}, "PAYMENT_REQUIRED", 402, ""},
+		{"403 blocked account (HTML)", sandbox.Faults{Status: http.StatusForbidden}, "FORBIDDEN", 403, ""},
+		{"429 (HTML)", sandbox.Faults{Status: http.StatusTooManyRequests}, "RATE_LIMITED", 429, ""},
+		{"500", sandbox.Faults{Status: http.StatusInternalServerError}, "UPSTREAM_UNAVAILABLE", 500, ""},
+		{"503", sandbox.Faults{Status: http.StatusServiceUnavailable}, "UPSTREAM_UNAVAILABLE", 503, ""},
+		{"malformed JSON", sandbox.Faults{MalformedJSON: true}, "UPSTREAM_UNAVAILABLE", 0, "OUTCOME_UNKNOWN"},
+		{"connection reset", sandbox.Faults{ResetConn: true}, "UPSTREAM_UNAVAILABLE", 0, "OUTCOME_UNKNOWN"},
 	}
 	queries := map[string]string{
 		"contact":  `{ contact(id: 3) { id } }`,
 		"contacts": `{ contacts(first: 5) { nodes { id } } }`,
 		"lead":     `{ lead(id: 1) { id contacts { name } } }`,
-		"mutation": `mutation { createContacts(input: [{name: "x"}]) { contacts { id } userErrors { code } } }`,
+		"mutation": `mutation { createContacts(input: [{name: "x"}]) { contacts { id } userErrors { code message } } }`,
 	}
 	for _, tc := range cases {
 		for qname, q := range queries {
@@ -45,6 +49,25 @@ func TestUpstreamFailures(t *testing.T) {
 				g := startGateway(t, sb)
 				sb.SetFaults(tc.faults)
 				r := g.do(q, nil)
+				if qname == "mutation" {
+					// A mutation answers its payload whatever happened, so
+					// the writes of its other fields are never hidden.
+					want := tc.writeCode
+					if want == "" {
+						want = tc.code
+					}
+					var data struct {
+						CreateContacts struct{ UserErrors []userError } `json:"createContacts"`
+					}
+					if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) != 0 {
+						t.Fatalf("data %s (%v), errors %+v; want a payload", r.Data, err, r.Errors)
+					}
+					ue := data.CreateContacts.UserErrors
+					if len(ue) != 1 || ue[0].Code != want || ue[0].Message == "" || contains(ue[0].Message, sandbox.DefaultToken) {
+						t.Errorf("user errors %+v, want one %s", ue, want)
+					}
+					return
+				}
 				if len(r.Errors) == 0 {
 					t.Fatalf("no error; data %s", r.Data)
 				}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -99,9 +100,11 @@ func TestMutations_RefusedBeforeUpstream(t *testing.T) {
 		name, query, code string
 		userError         bool
 	}{
-		{"empty create batch", `mutation { createContacts(input: []) { contacts { id } } }`, "BAD_USER_INPUT", false},
-		{"empty update batch", `mutation { updateContacts(input: []) { contacts { id } } }`, "BAD_USER_INPUT", false},
-		{"empty link batch", `mutation { linkChats(input: []) { chatLinks { id } } }`, "BAD_USER_INPUT", false},
+		{"empty create batch", `mutation { createContacts(input: []) { contacts { id } userErrors { code } } }`, "BAD_USER_INPUT", true},
+		{"empty update batch", `mutation { updateContacts(input: []) { contacts { id } userErrors { code } } }`, "BAD_USER_INPUT", true},
+		{"empty link batch", `mutation { linkChats(input: []) { chatLinks { id } userErrors { code } } }`, "BAD_USER_INPUT", true},
+		{"300 items", `mutation { createContacts(input: [` + strings.Repeat(`{name: "x"} `, 300) + `]) { userErrors { code } } }`, "BAD_USER_INPUT", true},
+		{"100 KB name", `mutation { updateContact(input: {id: 3, name: "` + strings.Repeat("я", 100_000) + `"}) { userErrors { code } } }`, "BAD_USER_INPUT", true},
 		{"tag without id or name", `mutation { createContacts(input: [{name: "x", tagsToAdd: [{}]}]) { userErrors { code field } } }`, "INVALID_TAG", true},
 		{"field without id or code", `mutation { updateContact(input: {id: 3, customFieldsValues: [{values: [{value: "x"}]}]}) { userErrors { code field } } }`, "INVALID_FIELD", true},
 		{"non-numeric id", `mutation { updateContact(input: {id: "abc", name: "x"}) { userErrors { code } } }`, "BAD_USER_INPUT", false},
