@@ -26,6 +26,11 @@ func (r *queryResolver) chatLinks(ctx context.Context, contactIDs []int, chatIDs
 	if err != nil {
 		return nil, err
 	}
+	if len(chatIDs) == 0 {
+		// By contact alone, the links are the same as the contacts' chats
+		// anywhere else in the operation: one read serves both.
+		return l.ChatLinksOf(ctx, contactIDs)
+	}
 	links, _, err := r.Client.Contacts.ListChats(ctx, &amocrm.ChatListOptions{ContactID: contactIDs, ChatID: chatIDs})
 	if err != nil {
 		return nil, err

@@ -50,12 +50,7 @@ func (r *queryResolver) Company(ctx context.Context, id int) (*amocrm.Company, e
 	if err != nil {
 		return nil, err
 	}
-	company, _, err := r.Client.Companies.Get(l.Decoding(ctx, loader.EntityCompany), id, &amocrm.GetOptions{With: l.With(loader.EntityCompany)})
-	if err != nil || company == nil {
-		return nil, err
-	}
-	l.FollowCompanies([]*amocrm.Company{company}, 0)
-	return company, nil
+	return l.GetCompany(ctx, id)
 }
 
 // Company returns CompanyResolver implementation.

@@ -27,29 +27,15 @@ const (
 	maxFirst     = 250 // amoCRM's page limit
 )
 
-// contact answers contact(id): one GET /contacts/{id}, carrying with= exactly
-// for the relations the query selects.
+// contact answers contact(id) through the loaders, so aliases of it and
+// relations that reach the same contact share one read: GET /contacts/{id}
+// carrying with= for every relation the operation selects on contacts.
 func (r *queryResolver) contact(ctx context.Context, id int) (*amocrm.Contact, error) {
 	l, err := loader.For(ctx)
 	if err != nil {
 		return nil, err
 	}
-	opCtx, sets := currentContactSets(ctx)
-	with := contactWith(opCtx, sets...)
-	var opts *amocrm.GetOptions
-	if len(with) > 0 {
-		opts = &amocrm.GetOptions{With: with}
-	}
-	c, _, err := r.Client.Contacts.Get(l.Decoding(ctx, loader.EntityContact), id, opts)
-	if err != nil || c == nil {
-		return nil, err
-	}
-	cs := []*amocrm.Contact{c}
-	if covers(with, l.With(loader.EntityContact)) {
-		l.PrimeContacts(cs)
-	}
-	l.FollowContacts(cs, 0)
-	return c, nil
+	return l.GetContact(ctx, id)
 }
 
 // contacts answers the contacts connection with one upstream page whenever

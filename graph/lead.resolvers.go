@@ -74,12 +74,7 @@ func (r *queryResolver) Lead(ctx context.Context, id int) (*amocrm.Lead, error) 
 	if err != nil {
 		return nil, err
 	}
-	lead, _, err := r.Client.Leads.Get(l.Decoding(ctx, loader.EntityLead), id, &amocrm.GetOptions{With: l.With(loader.EntityLead)})
-	if err != nil || lead == nil {
-		return nil, err
-	}
-	l.FollowLeads([]*amocrm.Lead{lead}, 0)
-	return lead, nil
+	return l.GetLead(ctx, id)
 }
 
 // Customer returns CustomerResolver implementation.

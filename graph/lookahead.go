@@ -71,6 +71,16 @@ func onlyID(opCtx *graphql.OperationContext, set ast.SelectionSet, typeName stri
 	return true
 }
 
+// selects reports whether a selection asks for the field name of typeName.
+func selects(opCtx *graphql.OperationContext, set ast.SelectionSet, typeName, name string) bool {
+	for _, f := range graphql.CollectFields(opCtx, set, []string{typeName}) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // fieldOnlyID reports whether the field being resolved selects only id.
 // Every parent in a list asks the same of the same field, so the answer is
 // kept per field for the operation.
@@ -105,11 +115,6 @@ type opMemo struct {
 }
 
 type memoKey struct{}
-
-// currentContactSets returns the selection of the Contact field being resolved.
-func currentContactSets(ctx context.Context) (*graphql.OperationContext, []ast.SelectionSet) {
-	return graphql.GetOperationContext(ctx), []ast.SelectionSet{graphql.GetFieldContext(ctx).Field.Selections}
-}
 
 // relations maps each object type to its fields that lead to other objects,
 // with the type they lead to.
@@ -231,6 +236,8 @@ func walkSelections(opCtx *graphql.OperationContext, l *loader.Loaders, set ast.
 			n.Customers = n.Customers || full
 		case "chats":
 			n.Chats = true // links are only known by fetching them
+		case "catalogElements":
+			n.Elements = n.Elements || selects(opCtx, f.Selections, child, "element")
 		}
 		next := level
 		if isEntity {

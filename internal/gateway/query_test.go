@@ -116,7 +116,7 @@ func TestContact_DocExample(t *testing.T) {
 			t.Errorf("%s called %d times, want %d", route, got, want)
 		}
 	}
-	if q := g.queries(routeContact); len(q) != 1 || !contains(q[0], "with=leads%2Ccustomers") && !contains(q[0], "with=leads,customers") {
+	if q := g.queries(routeContact); len(q) != 1 || !slices.Equal(withOf(q[0]), []string{"customers", "leads"}) {
 		t.Errorf("contact query = %v, want with=leads,customers", q)
 	}
 }

@@ -139,29 +139,19 @@ func (l *Loaders) fetchCustomers(_ context.Context, ids []int) ([]*amocrm.Custom
 
 // batchElements groups keys by catalog: elements are listed per catalog.
 func (l *Loaders) batchElements(_ context.Context, keys []ElementKey) []*dataloader.Result[*amocrm.CatalogElement] {
-	byCatalog := make(map[int][]int)
-	for _, k := range keys {
-		byCatalog[k.CatalogID] = append(byCatalog[k.CatalogID], k.ID)
-	}
 	type found struct {
-		rows map[int]*amocrm.CatalogElement
+		rows map[ElementKey]*amocrm.CatalogElement
 		err  error
 	}
+	byCatalog := groupByCatalog(keys)
 	results := make(map[int]found, len(byCatalog))
 	var (
 		mu sync.Mutex
 		wg sync.WaitGroup
 	)
-	for catalogID, ids := range byCatalog {
+	for catalogID, ks := range byCatalog {
 		wg.Go(func() {
-			fetch := func(ctx context.Context, ids []int) ([]*amocrm.CatalogElement, error) {
-				l.observe("catalog_element", len(ids))
-				es, _, err := l.client.Catalogs.ListElements(l.Decoding(l.ctx, entityCatalogElement), catalogID, &amocrm.CatalogElementListOptions{
-					Limit: len(ids), Filter: &amocrm.CatalogElementFilter{ID: ids},
-				})
-				return es, err
-			}
-			rows, err := fetchAll(l.ctx, ids, fetch, func(e *amocrm.CatalogElement) int { return e.ID })
+			rows, err := l.fetchElements(catalogID)(ks)
 			mu.Lock()
 			results[catalogID] = found{rows, err}
 			mu.Unlock()
@@ -171,13 +161,46 @@ func (l *Loaders) batchElements(_ context.Context, keys []ElementKey) []*dataloa
 	out := make([]*dataloader.Result[*amocrm.CatalogElement], len(keys))
 	for i, k := range keys {
 		f := results[k.CatalogID]
-		if e, ok := f.rows[k.ID]; ok || f.err == nil {
+		if e, ok := f.rows[k]; ok || f.err == nil {
 			out[i] = &dataloader.Result[*amocrm.CatalogElement]{Data: e}
 			continue
 		}
 		out[i] = &dataloader.Result[*amocrm.CatalogElement]{Error: f.err}
 	}
 	return out
+}
+
+// groupByCatalog splits element keys by catalog, in first-seen order within each.
+func groupByCatalog(keys []ElementKey) map[int][]ElementKey {
+	by := make(map[int][]ElementKey)
+	for _, k := range keys {
+		by[k.CatalogID] = append(by[k.CatalogID], k)
+	}
+	return by
+}
+
+// fetchElements returns a fetch of elements of one catalog, all of whose
+// keys must name that catalog: amoCRM lists elements per catalog.
+func (l *Loaders) fetchElements(catalogID int) func([]ElementKey) (map[ElementKey]*amocrm.CatalogElement, error) {
+	fetch := func(_ context.Context, ids []int) ([]*amocrm.CatalogElement, error) {
+		l.observe("catalog_element", len(ids))
+		es, _, err := l.client.Catalogs.ListElements(l.Decoding(l.ctx, entityCatalogElement), catalogID, &amocrm.CatalogElementListOptions{
+			Limit: len(ids), Filter: &amocrm.CatalogElementFilter{ID: ids},
+		})
+		return es, err
+	}
+	return func(keys []ElementKey) (map[ElementKey]*amocrm.CatalogElement, error) {
+		ids := make([]int, len(keys))
+		for i, k := range keys {
+			ids[i] = k.ID
+		}
+		rows, err := fetchAll(l.ctx, ids, fetch, func(e *amocrm.CatalogElement) int { return e.ID })
+		out := make(map[ElementKey]*amocrm.CatalogElement, len(rows))
+		for id, e := range rows {
+			out[ElementKey{CatalogID: catalogID, ID: id}] = e
+		}
+		return out, err
+	}
 }
 
 // fetchChats fetches the chat links of many contacts in one call and groups

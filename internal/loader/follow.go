@@ -24,15 +24,16 @@ const (
 )
 
 // Needs lists the relations of an entity whose full objects a query selects.
+// Elements: the catalog elements linked to the entity, read in full.
 type Needs struct {
-	Contacts, Leads, Companies, Customers, Chats bool
+	Contacts, Leads, Companies, Customers, Chats, Elements bool
 }
 
 func (n Needs) or(m Needs) Needs {
 	return Needs{
 		Contacts: n.Contacts || m.Contacts, Leads: n.Leads || m.Leads,
 		Companies: n.Companies || m.Companies, Customers: n.Customers || m.Customers,
-		Chats: n.Chats || m.Chats,
+		Chats: n.Chats || m.Chats, Elements: n.Elements || m.Elements,
 	}
 }
 
@@ -107,6 +108,30 @@ func appendRefs(ids []int, refs []amocrm.EntityRef) []int {
 	return ids
 }
 
+// appendElements adds the keys of linked elements; a link that names no
+// catalog cannot be read and is left to its resolver.
+func appendElements(keys []ElementKey, links []amocrm.CatalogElementLink) []ElementKey {
+	for _, link := range links {
+		if k, ok := LinkKey(&link); ok {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// LinkKey returns the key of a linked catalog element. amoCRM puts the
+// catalog in metadata or beside it, depending on the entity; ok is false
+// when it gave neither.
+func LinkKey(link *amocrm.CatalogElementLink) (ElementKey, bool) {
+	switch {
+	case link.Metadata != nil && link.Metadata.CatalogID != 0:
+		return ElementKey{CatalogID: link.Metadata.CatalogID, ID: link.ID}, true
+	case link.CatalogID != nil:
+		return ElementKey{CatalogID: *link.CatalogID, ID: link.ID}, true
+	}
+	return ElementKey{}, false
+}
+
 // The Follow methods start fetching, for all the given objects at once, the
 // relations the query wants of objects at level; what they fetch is followed
 // in turn at level+1.
@@ -118,6 +143,7 @@ func (l *Loaders) FollowContacts(cs []*amocrm.Contact, level int) {
 		return
 	}
 	var leads, companies, customers, ids []int
+	var elements []ElementKey
 	for _, c := range cs {
 		ids = append(ids, c.ID)
 		if c.Embedded == nil {
@@ -126,6 +152,7 @@ func (l *Loaders) FollowContacts(cs []*amocrm.Contact, level int) {
 		leads = appendRefs(leads, c.Embedded.Leads)
 		companies = appendRefs(companies, c.Embedded.Companies)
 		customers = appendRefs(customers, c.Embedded.Customers)
+		elements = appendElements(elements, c.Embedded.CatalogElements)
 	}
 	if n.Leads {
 		l.PrefetchLeads(leads, level+1)
@@ -139,6 +166,9 @@ func (l *Loaders) FollowContacts(cs []*amocrm.Contact, level int) {
 	if n.Chats {
 		l.PrefetchChatLinks(ids, level+1)
 	}
+	if n.Elements {
+		l.PrefetchElements(elements, level+1)
+	}
 }
 
 // FollowLeads starts fetching the wanted relations of leads.
@@ -148,10 +178,12 @@ func (l *Loaders) FollowLeads(ls []*amocrm.Lead, level int) {
 		return
 	}
 	var contacts, companies []int
+	var elements []ElementKey
 	for _, x := range ls {
 		if x.Embedded != nil {
 			contacts = appendRefs(contacts, x.Embedded.Contacts)
 			companies = appendRefs(companies, x.Embedded.Companies)
+			elements = appendElements(elements, x.Embedded.CatalogElements)
 		}
 	}
 	if n.Contacts {
@@ -159,6 +191,9 @@ func (l *Loaders) FollowLeads(ls []*amocrm.Lead, level int) {
 	}
 	if n.Companies {
 		l.PrefetchCompanies(companies, level+1)
+	}
+	if n.Elements {
+		l.PrefetchElements(elements, level+1)
 	}
 }
 

@@ -15,14 +15,14 @@ import (
 
 // prefetch claims the uncached keys, fetches them in the background and then
 // follows every requested row at level.
-func prefetch[V comparable](l *Loaders, c *cache[int, V], ids []int, level int,
-	fetch func(context.Context, []int) ([]V, error), key func(V) int, follow func([]V, int)) {
+func prefetch[K comparable, V comparable](l *Loaders, c *cache[K, V], ids []K, level int,
+	fetch func([]K) (map[K]V, error), follow func([]V, int)) {
 	if len(ids) == 0 {
 		return
 	}
 	done := make(chan struct{})
 	var (
-		rows map[int]V
+		rows map[K]V
 		err  error
 	)
 	missing := c.claim(ids, done, &rows, &err)
@@ -37,7 +37,7 @@ func prefetch[V comparable](l *Loaders, c *cache[int, V], ids []int, level int,
 			}
 		}()
 		if len(missing) > 0 {
-			rows, err = fetchAll(l.ctx, missing, fetch, key)
+			rows, err = fetch(missing)
 			if err == nil {
 				// Claim the next level before these rows are released: a
 				// resolver that sees them must find its relations under way.
@@ -54,7 +54,7 @@ func prefetch[V comparable](l *Loaders, c *cache[int, V], ids []int, level int,
 		// they arrive.
 		var others []V
 		var zero V
-		seen := make(map[int]bool, len(ids))
+		seen := make(map[K]bool, len(ids))
 		for _, id := range ids {
 			if _, mine := rows[id]; mine || seen[id] {
 				continue
@@ -72,8 +72,14 @@ func prefetch[V comparable](l *Loaders, c *cache[int, V], ids []int, level int,
 	}()
 }
 
+// byIDs is a prefetch fetch that reads ids by filter[id][], in as many
+// concurrent calls as the ids need.
+func byIDs[V any](l *Loaders, fetch func(context.Context, []int) ([]V, error), key func(V) int) func([]int) (map[int]V, error) {
+	return func(ids []int) (map[int]V, error) { return fetchAll(l.ctx, ids, fetch, key) }
+}
+
 // collect returns the rows of ids that were found, in id order.
-func collect[V any](rows map[int]V, ids []int) []V {
+func collect[K comparable, V any](rows map[K]V, ids []K) []V {
 	out := make([]V, 0, len(rows))
 	for _, id := range ids {
 		if v, ok := rows[id]; ok {
@@ -85,22 +91,22 @@ func collect[V any](rows map[int]V, ids []int) []V {
 
 // PrefetchLeads starts fetching leads of the given level.
 func (l *Loaders) PrefetchLeads(ids []int, level int) {
-	prefetch(l, l.leads, ids, level, l.fetchLeads, leadID, l.FollowLeads)
+	prefetch(l, l.leads, ids, level, byIDs(l, l.fetchLeads, leadID), l.FollowLeads)
 }
 
 // PrefetchCompanies starts fetching companies of the given level.
 func (l *Loaders) PrefetchCompanies(ids []int, level int) {
-	prefetch(l, l.companies, ids, level, l.fetchCompanies, companyID, l.FollowCompanies)
+	prefetch(l, l.companies, ids, level, byIDs(l, l.fetchCompanies, companyID), l.FollowCompanies)
 }
 
 // PrefetchCustomers starts fetching customers of the given level.
 func (l *Loaders) PrefetchCustomers(ids []int, level int) {
-	prefetch(l, l.customers, ids, level, l.fetchCustomers, customerID, l.FollowCustomers)
+	prefetch(l, l.customers, ids, level, byIDs(l, l.fetchCustomers, customerID), l.FollowCustomers)
 }
 
 // PrefetchContacts starts fetching contacts, in full, of the given level.
 func (l *Loaders) PrefetchContacts(ids []int, level int) {
-	prefetch(l, l.contacts, ids, level, l.fetchContacts, contactID, l.FollowContacts)
+	prefetch(l, l.contacts, ids, level, byIDs(l, l.fetchContacts, contactID), l.FollowContacts)
 }
 
 // PrefetchChatLinks starts fetching the chat links of the given contacts;
@@ -113,5 +119,14 @@ func (l *Loaders) PrefetchChatLinks(contactIDs []int, level int) {
 		}
 		l.FollowChatLinks(links, level)
 	}
-	prefetch(l, l.chats, contactIDs, level, l.fetchChats, chatsContactID, follow)
+	prefetch(l, l.chats, contactIDs, level, byIDs(l, l.fetchChats, chatsContactID), follow)
+}
+
+// PrefetchElements starts fetching catalog elements of the given level, one
+// call per catalog (more only past amoCRM's page limit). Elements lead
+// nowhere, so nothing is followed.
+func (l *Loaders) PrefetchElements(keys []ElementKey, level int) {
+	for catalogID, ks := range groupByCatalog(keys) {
+		prefetch(l, l.elements, ks, level, l.fetchElements(catalogID), func([]*amocrm.CatalogElement, int) {})
+	}
 }
