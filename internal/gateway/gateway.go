@@ -49,12 +49,12 @@ type Config struct {
 	MaxResponseBytes int64 // default gqlhttp.DefaultMaxResponseBytes
 	// BodyTimeout bounds reading a request body; WriteTimeout, a client's
 	// reading of its answer. Zero picks gqlhttp's defaults.
-	BodyTimeout  time.Duration
-	WriteTimeout time.Duration
-	APQCacheSize     int   // default 1000
-	UpstreamTimeout  time.Duration
-	ShutdownTimeout  time.Duration
-	SandboxLatency   time.Duration
+	BodyTimeout     time.Duration
+	WriteTimeout    time.Duration
+	APQCacheSize    int // default 1000
+	UpstreamTimeout time.Duration
+	ShutdownTimeout time.Duration
+	SandboxLatency  time.Duration
 
 	// Metrics, if set, is served at /metrics and fed by every layer.
 	Metrics *metrics.Metrics
@@ -72,6 +72,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.APQCacheSize == 0 {
 		c.APQCacheSize = 1000
+	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = gqlhttp.DefaultBodyTimeout
 	}
 	return c
 }
@@ -129,7 +132,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 
 	mux := http.NewServeMux()
 	addRoutes(mux, cfg, gql, up)
-	return accesslog.Middleware(log)(mux)
+	return accesslog.Middleware(log)(bodyDeadline(cfg.BodyTimeout)(mux))
 }
 
 // addRoutes is the gateway's entire API surface, with each route's middleware.

@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -355,4 +357,67 @@ func typenameAliases(n int) string {
 		fmt.Fprintf(&b, "t%d: __typename ", i)
 	}
 	return b.String()
+}
+
+// TestStalledBody: a client that sends its headers and part of a body, then
+// stalls (a byte every few seconds holds a connection as well), is answered
+// and disconnected within the body timeout, or at once when it has no API
+// key: no route waits for a body it will not use.
+func TestStalledBody(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name        string
+		path        string
+		header      string
+		bodyTimeout time.Duration
+		wantStatus  int
+	}{
+		{"WithKey", "/query", "X-API-Key: k\r\n", 200 * time.Millisecond, http.StatusRequestTimeout},
+		// The body timeout is longer than the test waits: the refusal must
+		// not wait for the body.
+		{"WithoutKey", "/query", "", time.Minute, http.StatusUnauthorized},
+		{"WrongKey", "/query", "X-API-Key: nope\r\n", time.Minute, http.StatusUnauthorized},
+		{"OtherRoute", "/healthz", "X-API-Key: k\r\n", 200 * time.Millisecond, http.StatusMethodNotAllowed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g := startGateway(t, nil, withConfig(func(c *Config) {
+				c.APIKeys = []string{"k"}
+				c.BodyTimeout = tc.bodyTimeout
+			}))
+			status, closed := stalledBody(t, g.url, tc.path, tc.header)
+			if status != tc.wantStatus {
+				t.Errorf("status = %d, want %d", status, tc.wantStatus)
+			}
+			if !closed {
+				t.Error("the connection stayed open with the rest of the body unread")
+			}
+		})
+	}
+}
+
+// stalledBody sends a POST that announces 100 bytes of body and sends 10,
+// then waits (at most 10 s, the test's own bound) for the answer and for the
+// server to close the connection.
+func stalledBody(t *testing.T, base, path, header string) (status int, closed bool) {
+	t.Helper()
+	u, _ := url.Parse(base)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%sContent-Length: 100\r\n\r\n{\"query\":", path, header)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer while the body is stalled: %v", err)
+	}
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatalf("read answer: %v", err)
+	}
+	_, err = br.ReadByte()
+	return resp.StatusCode, err == io.EOF
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/amogql/amogql/internal/metrics"
 )
@@ -42,6 +43,7 @@ func requireAPIKey(keys []string, m *metrics.Metrics) func(http.Handler) http.Ha
 				ok |= subtle.ConstantTimeCompare(given, k)
 			}
 			if ok != 1 {
+				refuseUnread(w)
 				m.ObserveRejected("unauthenticated")
 				w.Header().Set("WWW-Authenticate", `APIKey header="X-API-Key"`)
 				writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "missing or invalid X-API-Key")
@@ -59,9 +61,36 @@ func limitBody(n int64, m *metrics.Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > n {
+				refuseUnread(w)
 				m.ObserveRejected("body_too_large")
 				writeError(w, http.StatusRequestEntityTooLarge, "BAD_REQUEST", "request body too large")
 				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// refuseUnread makes sure a refused request's body is never read: after a
+// handler, net/http reads up to 256 KB of an unread body to keep the
+// connection, and waits for it as long as the client takes, so a client
+// without a key could hold a connection by trickling a body. An expired read
+// deadline makes that read fail at once, and the connection is closed.
+func refuseUnread(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+}
+
+// bodyDeadline bounds the time any route may spend receiving a request body
+// (the body its handler reads, or the rest that net/http reads after it).
+// gqlhttp.POST sets a deadline of its own and lifts it once the body is in.
+// Requests without a body get none: net/http cancels a request's context
+// when a read deadline passes, and a GET /query may run long.
+func bodyDeadline(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength != 0 {
+				_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
 			}
 			next.ServeHTTP(w, r)
 		})
