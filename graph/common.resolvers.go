@@ -7,10 +7,10 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/loader"
@@ -35,6 +35,14 @@ func (r *catalogElementLinkResolver) PriceID(ctx context.Context, obj *amocrm.Ca
 		return obj.Metadata.PriceID, nil
 	}
 	return obj.PriceID, nil
+}
+
+// Metadata is the resolver for the metadata field.
+func (r *catalogElementLinkResolver) Metadata(ctx context.Context, obj *amocrm.CatalogElementLink) (json.RawMessage, error) {
+	if obj.Metadata == nil {
+		return nil, nil
+	}
+	return json.Marshal(obj.Metadata)
 }
 
 // Element is the resolver for the element field.

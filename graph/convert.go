@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
 )
@@ -27,8 +29,13 @@ func customFields(in []*model.CustomFieldValueInput) []amocrm.CustomFieldValues 
 	}
 	out := make([]amocrm.CustomFieldValues, len(in))
 	for i, f := range in {
-		out[i] = amocrm.CustomFieldValues{FieldID: deref(f.FieldID), FieldCode: deref(f.FieldCode), Values: make([]amocrm.CustomFieldValue, len(f.Values))}
-		for j, v := range f.Values {
+		out[i] = amocrm.CustomFieldValues{FieldID: deref(f.FieldID), FieldCode: deref(f.FieldCode), FieldName: deref(f.FieldName)}
+		values := f.Values.Value()
+		if values == nil {
+			continue // null empties the field
+		}
+		out[i].Values = make([]amocrm.CustomFieldValue, len(values))
+		for j, v := range values {
 			out[i].Values[j] = amocrm.CustomFieldValue{
 				Value: v.Value, EnumID: v.EnumID, EnumCode: v.EnumCode,
 				CatalogID: v.CatalogID, CatalogElementID: v.CatalogElementID,
@@ -36,6 +43,28 @@ func customFields(in []*model.CustomFieldValueInput) []amocrm.CustomFieldValues 
 		}
 	}
 	return out
+}
+
+// tagSet is a whole tag set to write: nil (keep the tags) when the input
+// left it out, an empty set (remove them all) for an explicit null.
+func tagSet(in graphql.Omittable[[]*model.TagInput]) []amocrm.TagRef {
+	if !in.IsSet() {
+		return nil
+	}
+	if tags := tagRefs(in.Value()); tags != nil {
+		return tags
+	}
+	return []amocrm.TagRef{}
+}
+
+// clearable is an update's text: nil (keep it) when the input left it out,
+// empty (clear it) for an explicit null.
+func clearable(in graphql.Omittable[*string]) *string {
+	if !in.IsSet() || in.Value() != nil {
+		return in.Value()
+	}
+	empty := ""
+	return &empty
 }
 
 func tagRefs(in []*model.TagInput) []amocrm.TagRef {
@@ -107,6 +136,9 @@ func checkFields(errs []*model.UserError, i int, reqID string, fields []*model.C
 	for j, f := range fields {
 		if deref(f.FieldID) == 0 && deref(f.FieldCode) == "" {
 			errs = append(errs, userError(i, reqID, "INVALID_FIELD", "a custom field value needs a fieldId or a fieldCode", "input", strconv.Itoa(i), "customFieldsValues", strconv.Itoa(j)))
+		}
+		if !f.Values.IsSet() {
+			errs = append(errs, userError(i, reqID, "INVALID_FIELD", "values is required: null empties the field; leave the field out to keep its values", "input", strconv.Itoa(i), "customFieldsValues", strconv.Itoa(j), "values"))
 		}
 	}
 	return errs

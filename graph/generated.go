@@ -64,6 +64,7 @@ type ComplexityRoot struct {
 		CatalogID func(childComplexity int) int
 		Element   func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Metadata  func(childComplexity int) int
 		PriceID   func(childComplexity int) int
 		Quantity  func(childComplexity int) int
 	}
@@ -274,6 +275,7 @@ type CatalogElementLinkResolver interface {
 	CatalogID(ctx context.Context, obj *amocrm.CatalogElementLink) (*int, error)
 	Quantity(ctx context.Context, obj *amocrm.CatalogElementLink) (*float64, error)
 	PriceID(ctx context.Context, obj *amocrm.CatalogElementLink) (*int, error)
+	Metadata(ctx context.Context, obj *amocrm.CatalogElementLink) (json.RawMessage, error)
 	Element(ctx context.Context, obj *amocrm.CatalogElementLink) (*amocrm.CatalogElement, error)
 }
 type ChatLinkResolver interface {
@@ -438,6 +440,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CatalogElementLink.ID(childComplexity), true
+	case "CatalogElementLink.metadata":
+		if e.ComplexityRoot.CatalogElementLink.Metadata == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogElementLink.Metadata(childComplexity), true
 	case "CatalogElementLink.priceId":
 		if e.ComplexityRoot.CatalogElementLink.PriceID == nil {
 			break
@@ -1556,11 +1564,18 @@ type CustomFieldValueItem {
   catalogElementId: ID
 }
 
-"The values to write to one custom field, identified by fieldId or fieldCode."
+"""
+The values to write to one custom field, identified by fieldId or fieldCode.
+In an update only the fields listed change; a field listed with values: null
+is emptied.
+"""
 input CustomFieldValueInput {
   fieldId: ID
   fieldCode: String
-  values: [CustomFieldValueItemInput!]!
+  "The field's name. amoCRM does not identify a field by it, but accepts it beside fieldId, as its own update example sends it."
+  fieldName: String
+  "The field's new values; null empties the field. Required: leave the field out of customFieldsValues to keep its values."
+  values: [CustomFieldValueItemInput!]
 }
 
 "One value to write. Multitext fields (PHONE, EMAIL) take enumCode, not enum."
@@ -1628,6 +1643,8 @@ type CatalogElementLink {
   catalogId: ID
   quantity: Float
   priceId: ID
+  "The link's metadata exactly as amoCRM sent it (quantity, catalog_id, price_id and any other key), or null."
+  metadata: JSON
   "The full element, loaded in one batched call per catalog."
   element: CatalogElement
 }
@@ -1779,6 +1796,8 @@ input CreateContactInput {
   updatedAt: Time
   customFieldsValues: [CustomFieldValueInput!]
   tagsToAdd: [TagInput!]
+  "The contact's whole tag set (amoCRM's _embedded.tags); when given, amoCRM ignores tagsToAdd."
+  tags: [TagInput!]
   "Echoed back by amoCRM and on the payload's contacts and userErrors; defaults to the item's index."
   requestId: String
 }
@@ -1796,6 +1815,12 @@ input UpdateContactInput {
   customFieldsValues: [CustomFieldValueInput!]
   tagsToAdd: [TagInput!]
   tagsToDelete: [TagInput!]
+  """
+  The contact's whole tag set (amoCRM's _embedded.tags), replacing the tags it
+  has; null or [] removes them all, leaving it out keeps them. When given,
+  amoCRM ignores tagsToAdd and tagsToDelete.
+  """
+  tags: [TagInput!]
   requestId: String
 }
 
@@ -1918,6 +1943,8 @@ func (ec *executionContext) childFields_CatalogElementLink(ctx context.Context, 
 		return ec.fieldContext_CatalogElementLink_quantity(ctx, field)
 	case "priceId":
 		return ec.fieldContext_CatalogElementLink_priceId(ctx, field)
+	case "metadata":
+		return ec.fieldContext_CatalogElementLink_metadata(ctx, field)
 	case "element":
 		return ec.fieldContext_CatalogElementLink_element(ctx, field)
 	}
@@ -3026,6 +3053,29 @@ func (ec *executionContext) _CatalogElementLink_priceId(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_CatalogElementLink_priceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CatalogElementLink", field, true, true, "ID")
+}
+
+func (ec *executionContext) _CatalogElementLink_metadata(ctx context.Context, field graphql.CollectedField, obj *amocrm.CatalogElementLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogElementLink_metadata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CatalogElementLink().Metadata(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalOJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogElementLink_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogElementLink", field, true, true, "JSON")
 }
 
 func (ec *executionContext) _CatalogElementLink_element(ctx context.Context, field graphql.CollectedField, obj *amocrm.CatalogElementLink) (ret graphql.Marshaler) {
@@ -8109,7 +8159,7 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "firstName", "lastName", "responsibleUserId", "createdBy", "updatedBy", "createdAt", "updatedAt", "customFieldsValues", "tagsToAdd", "requestId"}
+	fieldsInOrder := [...]string{"name", "firstName", "lastName", "responsibleUserId", "createdBy", "updatedBy", "createdAt", "updatedAt", "customFieldsValues", "tagsToAdd", "tags", "requestId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8186,6 +8236,13 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 				return it, err
 			}
 			it.TagsToAdd = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
 		case "requestId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -8284,7 +8341,7 @@ func (ec *executionContext) unmarshalInputCustomFieldValueInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"fieldId", "fieldCode", "values"}
+	fieldsInOrder := [...]string{"fieldId", "fieldCode", "fieldName", "values"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8305,13 +8362,20 @@ func (ec *executionContext) unmarshalInputCustomFieldValueInput(ctx context.Cont
 				return it, err
 			}
 			it.FieldCode = data
-		case "values":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
-			data, err := ec.unmarshalNCustomFieldValueItemInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueItemInputᚄ(ctx, v)
+		case "fieldName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fieldName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Values = data
+			it.FieldName = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOCustomFieldValueItemInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -8564,7 +8628,7 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "name", "firstName", "lastName", "responsibleUserId", "createdBy", "updatedBy", "createdAt", "updatedAt", "customFieldsValues", "tagsToAdd", "tagsToDelete", "requestId"}
+	fieldsInOrder := [...]string{"id", "name", "firstName", "lastName", "responsibleUserId", "createdBy", "updatedBy", "createdAt", "updatedAt", "customFieldsValues", "tagsToAdd", "tagsToDelete", "tags", "requestId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8584,21 +8648,21 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 			if err != nil {
 				return it, err
 			}
-			it.Name = data
+			it.Name = graphql.OmittableOf(data)
 		case "firstName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.FirstName = data
+			it.FirstName = graphql.OmittableOf(data)
 		case "lastName":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.LastName = data
+			it.LastName = graphql.OmittableOf(data)
 		case "responsibleUserId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -8655,6 +8719,13 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 				return it, err
 			}
 			it.TagsToDelete = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = graphql.OmittableOf(data)
 		case "requestId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -8803,6 +8874,12 @@ func (ec *executionContext) _CatalogElementLink(ctx context.Context, sel ast.Sel
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CatalogElementLink_priceId(ctx, field, obj)
+				})
+		case "metadata":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CatalogElementLink_metadata(ctx, field, obj)
 				})
 		case "element":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -10690,20 +10767,6 @@ func (ec *executionContext) marshalNCustomFieldValueItem2ᚕgithubᚗcomᚋamogq
 	return ret
 }
 
-func (ec *executionContext) unmarshalNCustomFieldValueItemInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueItemInputᚄ(ctx context.Context, v any) ([]*model.CustomFieldValueItemInput, error) {
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]*model.CustomFieldValueItemInput, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCustomFieldValueItemInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueItemInput(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
 func (ec *executionContext) unmarshalNCustomFieldValueItemInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueItemInput(ctx context.Context, v any) (*model.CustomFieldValueItemInput, error) {
 	res, err := ec.unmarshalInputCustomFieldValueItemInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -11282,6 +11345,23 @@ func (ec *executionContext) unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcom�
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
 		res[i], err = ec.unmarshalNCustomFieldValueInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCustomFieldValueItemInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueItemInputᚄ(ctx context.Context, v any) ([]*model.CustomFieldValueItemInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CustomFieldValueItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomFieldValueItemInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueItemInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}

@@ -38,13 +38,14 @@ func (r *mutationResolver) createContacts(ctx context.Context, input []*model.Cr
 	reqs := make([]*amocrm.CreateContactRequest, len(input))
 	for i, in := range input {
 		uerrs = checkTags(uerrs, i, reqIDs[i], "tagsToAdd", in.TagsToAdd)
+		uerrs = checkTags(uerrs, i, reqIDs[i], "tags", in.Tags)
 		uerrs = checkFields(uerrs, i, reqIDs[i], in.CustomFieldsValues)
 		reqs[i] = &amocrm.CreateContactRequest{
 			Name: deref(in.Name), FirstName: deref(in.FirstName), LastName: deref(in.LastName),
 			ResponsibleUserID: deref(in.ResponsibleUserID), CreatedBy: deref(in.CreatedBy), UpdatedBy: deref(in.UpdatedBy),
 			CreatedAt: deref(in.CreatedAt), UpdatedAt: deref(in.UpdatedAt),
 			CustomFieldsValues: customFields(in.CustomFieldsValues), TagsToAdd: tagRefs(in.TagsToAdd),
-			RequestID: reqIDs[i],
+			Tags: tagRefs(in.Tags), RequestID: reqIDs[i],
 		}
 	}
 	if len(uerrs) > 0 {
@@ -60,18 +61,19 @@ func (r *mutationResolver) createContacts(ctx context.Context, input []*model.Cr
 
 func updateRequest(in *model.UpdateContactInput, reqID string) *amocrm.UpdateContactRequest {
 	return &amocrm.UpdateContactRequest{
-		ID: in.ID, Name: in.Name, FirstName: in.FirstName, LastName: in.LastName,
+		ID: in.ID, Name: clearable(in.Name), FirstName: clearable(in.FirstName), LastName: clearable(in.LastName),
 		ResponsibleUserID: in.ResponsibleUserID, CreatedBy: in.CreatedBy, UpdatedBy: in.UpdatedBy,
 		CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt,
 		CustomFieldsValues: customFields(in.CustomFieldsValues),
 		TagsToAdd:          tagRefs(in.TagsToAdd), TagsToDelete: tagRefs(in.TagsToDelete),
-		RequestID: reqID,
+		Tags: tagSet(in.Tags), RequestID: reqID,
 	}
 }
 
 func checkUpdate(uerrs []*model.UserError, i int, reqID string, in *model.UpdateContactInput) []*model.UserError {
 	uerrs = checkTags(uerrs, i, reqID, "tagsToAdd", in.TagsToAdd)
 	uerrs = checkTags(uerrs, i, reqID, "tagsToDelete", in.TagsToDelete)
+	uerrs = checkTags(uerrs, i, reqID, "tags", in.Tags.Value())
 	return checkFields(uerrs, i, reqID, in.CustomFieldsValues)
 }
 
@@ -83,7 +85,7 @@ func (r *mutationResolver) updateContacts(ctx context.Context, input []*model.Up
 		return fail(inputFailure(err))
 	}
 	for i, in := range input {
-		if err := checkNames(fmt.Sprintf("input[%d]", i), in.Name, in.FirstName, in.LastName); err != nil {
+		if err := checkNames(fmt.Sprintf("input[%d]", i), in.Name.Value(), in.FirstName.Value(), in.LastName.Value()); err != nil {
 			return fail(inputFailure(err))
 		}
 	}
@@ -116,7 +118,7 @@ func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateCo
 		}
 		return &model.UpdateContactPayload{UserErrors: ue}
 	}
-	if err := checkNames("input", in.Name, in.FirstName, in.LastName); err != nil {
+	if err := checkNames("input", in.Name.Value(), in.FirstName.Value(), in.LastName.Value()); err != nil {
 		return fail(inputFailure(err))
 	}
 	reqID := deref(in.RequestID)

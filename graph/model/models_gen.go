@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/amogql/amogql/internal/amocrm"
 )
 
@@ -42,6 +43,8 @@ type CreateContactInput struct {
 	UpdatedAt          *int64                   `json:"updatedAt,omitempty"`
 	CustomFieldsValues []*CustomFieldValueInput `json:"customFieldsValues,omitempty"`
 	TagsToAdd          []*TagInput              `json:"tagsToAdd,omitempty"`
+	// The contact's whole tag set (amoCRM's _embedded.tags); when given, amoCRM ignores tagsToAdd.
+	Tags []*TagInput `json:"tags,omitempty"`
 	// Echoed back by amoCRM and on the payload's contacts and userErrors; defaults to the item's index.
 	RequestID *string `json:"requestId,omitempty"`
 }
@@ -62,10 +65,15 @@ type CustomFieldFilter struct {
 }
 
 // The values to write to one custom field, identified by fieldId or fieldCode.
+// In an update only the fields listed change; a field listed with values: null
+// is emptied.
 type CustomFieldValueInput struct {
-	FieldID   *int                         `json:"fieldId,omitempty"`
-	FieldCode *string                      `json:"fieldCode,omitempty"`
-	Values    []*CustomFieldValueItemInput `json:"values"`
+	FieldID   *int    `json:"fieldId,omitempty"`
+	FieldCode *string `json:"fieldCode,omitempty"`
+	// The field's name. amoCRM does not identify a field by it, but accepts it beside fieldId, as its own update example sends it.
+	FieldName *string `json:"fieldName,omitempty"`
+	// The field's new values; null empties the field. Required: leave the field out of customFieldsValues to keep its values.
+	Values graphql.Omittable[[]*CustomFieldValueItemInput] `json:"values,omitempty"`
 }
 
 // One value to write. Multitext fields (PHONE, EMAIL) take enumCode, not enum.
@@ -117,19 +125,23 @@ type TimeRange struct {
 }
 
 type UpdateContactInput struct {
-	ID                 int                      `json:"id"`
-	Name               *string                  `json:"name,omitempty"`
-	FirstName          *string                  `json:"firstName,omitempty"`
-	LastName           *string                  `json:"lastName,omitempty"`
-	ResponsibleUserID  *int                     `json:"responsibleUserId,omitempty"`
-	CreatedBy          *int                     `json:"createdBy,omitempty"`
-	UpdatedBy          *int                     `json:"updatedBy,omitempty"`
-	CreatedAt          *int64                   `json:"createdAt,omitempty"`
-	UpdatedAt          *int64                   `json:"updatedAt,omitempty"`
-	CustomFieldsValues []*CustomFieldValueInput `json:"customFieldsValues,omitempty"`
-	TagsToAdd          []*TagInput              `json:"tagsToAdd,omitempty"`
-	TagsToDelete       []*TagInput              `json:"tagsToDelete,omitempty"`
-	RequestID          *string                  `json:"requestId,omitempty"`
+	ID                 int                        `json:"id"`
+	Name               graphql.Omittable[*string] `json:"name,omitempty"`
+	FirstName          graphql.Omittable[*string] `json:"firstName,omitempty"`
+	LastName           graphql.Omittable[*string] `json:"lastName,omitempty"`
+	ResponsibleUserID  *int                       `json:"responsibleUserId,omitempty"`
+	CreatedBy          *int                       `json:"createdBy,omitempty"`
+	UpdatedBy          *int                       `json:"updatedBy,omitempty"`
+	CreatedAt          *int64                     `json:"createdAt,omitempty"`
+	UpdatedAt          *int64                     `json:"updatedAt,omitempty"`
+	CustomFieldsValues []*CustomFieldValueInput   `json:"customFieldsValues,omitempty"`
+	TagsToAdd          []*TagInput                `json:"tagsToAdd,omitempty"`
+	TagsToDelete       []*TagInput                `json:"tagsToDelete,omitempty"`
+	// The contact's whole tag set (amoCRM's _embedded.tags), replacing the tags it
+	// has; null or [] removes them all, leaving it out keeps them. When given,
+	// amoCRM ignores tagsToAdd and tagsToDelete.
+	Tags      graphql.Omittable[[]*TagInput] `json:"tags,omitempty"`
+	RequestID *string                        `json:"requestId,omitempty"`
 }
 
 type UpdateContactPayload struct {
