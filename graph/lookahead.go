@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/loader"
 )
 
@@ -176,7 +177,8 @@ func (Lookahead) InterceptOperation(ctx context.Context, next graphql.OperationH
 				root = "Mutation"
 			}
 			complete := true
-			for _, f := range graphql.CollectFields(opCtx, op.SelectionSet, []string{root}) {
+			fields := graphql.CollectFields(opCtx, op.SelectionSet, []string{root})
+			for _, f := range fields {
 				if f.Definition != nil {
 					complete = walkSelections(opCtx, l, f.Selections, f.Definition.Type.Name(), 0, 0) && complete
 				}
@@ -184,9 +186,63 @@ func (Lookahead) InterceptOperation(ctx context.Context, next graphql.OperationH
 			if complete {
 				l.Planned()
 			}
+			if op.Operation == ast.Query {
+				prefetchRoots(opCtx, l, fields)
+			}
 		}
 	}
 	return next(context.WithValue(ctx, memoKey{}, &opMemo{onlyID: map[*ast.Field]bool{}}))
+}
+
+// prefetchRoots starts reading the objects that root fields name by id,
+// once the walk has recorded what the operation wants of them: every
+// contact(id:) of the operation in one call, every lead(id:) in one, every
+// company(id:) in one, and the chats of every chatLinks(contactIds:) in one,
+// instead of one call per field. The root resolvers find the reads under
+// way. Arguments their resolvers would refuse are left to them.
+func prefetchRoots(opCtx *graphql.OperationContext, l *loader.Loaders, fields []graphql.CollectedField) {
+	var contacts, leads, companies, chats []int
+	for _, f := range fields {
+		args := f.ArgumentMap(opCtx.Variables)
+		switch f.Name {
+		case "contact":
+			contacts = append(contacts, argIDs(args["id"])...)
+		case "lead":
+			leads = append(leads, argIDs(args["id"])...)
+		case "company":
+			companies = append(companies, argIDs(args["id"])...)
+		case "chatLinks":
+			ids := argIDs(args["contactIds"])
+			if chatIDs, _ := args["chatIds"].([]any); len(chatIDs) == 0 && len(ids) <= maxBatch {
+				chats = append(chats, ids...)
+			}
+		}
+	}
+	l.PrefetchRootContacts(contacts)
+	l.PrefetchRootLeads(leads)
+	l.PrefetchRootCompanies(companies)
+	l.PrefetchChatLinks(chats, 0)
+}
+
+// argIDs reads an ID or [ID!] argument; nil if any id is not one the ID
+// scalar accepts.
+func argIDs(v any) []int {
+	vs, ok := v.([]any)
+	if !ok {
+		if v == nil {
+			return nil
+		}
+		vs = []any{v}
+	}
+	ids := make([]int, len(vs))
+	for i, x := range vs {
+		id, err := model.UnmarshalID(x)
+		if err != nil {
+			return nil
+		}
+		ids[i] = id
+	}
+	return ids
 }
 
 // maxWalkDepth bounds the walk; deeper queries are refused by the depth limit anyway.

@@ -58,12 +58,27 @@ func TestCalls_SameObjectFetchedOnce(t *testing.T) {
 			query: `{ a: company(id: 1) { name } b: company(id: 1) { leads { name } } }`,
 			want:  map[string]int{routeCompanyGet: 1, routeLeads: 1}, total: 2,
 		},
+		{
+			name:  "contacts of several root fields are read together",
+			query: `{ a: contact(id: 3) { name } b: contact(id: 7143599) { name leads { id } } c: contact(id: 999) { name } }`,
+			want:  map[string]int{routeContacts: 1}, total: 1,
+		},
+		{
+			name:  "leads of several root fields are read together",
+			query: `query($id: ID!) { a: lead(id: 1) { name } b: lead(id: $id) { name } }`,
+			want:  map[string]int{routeLeads: 1}, total: 1,
+		},
+		{
+			name:  "chats of several chatLinks fields and a contact's chats are read together",
+			query: `{ a: chatLinks(contactIds: [3102959]) { chatId } b: chatLinks(contactIds: [3, 10000001]) { chatId } contact(id: 3) { chats { chatId } } }`,
+			want:  map[string]int{routeContact: 1, routeChats: 1}, total: 2,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			g := startGateway(t, nil)
-			r := g.do(tc.query, nil)
+			r := g.do(tc.query, map[string]any{"id": "20000206"})
 			if len(r.Errors) > 0 {
 				t.Fatalf("errors: %+v", r.Errors)
 			}
