@@ -58,7 +58,13 @@ type Config struct {
 
 	// Metrics, if set, is served at /metrics and fed by every layer.
 	Metrics *metrics.Metrics
+
+	flights *inflight // set by Serve, which logs what a shutdown cuts
 }
+
+// DefaultUpstreamTimeout is the timeout of one upstream call when
+// Config.UpstreamTimeout is zero.
+const DefaultUpstreamTimeout = 20 * time.Second
 
 func (c Config) withDefaults() Config {
 	if c.MaxDepth == 0 {
@@ -102,6 +108,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	gql.Use(gqlhttp.RepeatLimit{TokenLimit: tokenLimit, Cache: docs})
 	gql.Use(graph.Limits{MaxDepth: cfg.MaxDepth, MaxCalls: cfg.MaxUpstreamCalls})
 	gql.Use(graph.Lookahead{})
+	gql.Use(graph.MutationArguments{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))
 	gql.SetRecoverFunc(graph.RecoverFunc(log))
 	m := cfg.Metrics
@@ -112,6 +119,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 			name = opCtx.Operation.Name
 		}
 		accesslog.From(ctx).SetOperation(name)
+		setFlightOperation(ctx, name)
 		m.SetOperation(ctx, name)
 		return next(ctx)
 	})
@@ -132,7 +140,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 
 	mux := http.NewServeMux()
 	addRoutes(mux, cfg, gql, up)
-	return accesslog.Middleware(log)(bodyDeadline(cfg.BodyTimeout)(mux))
+	return accesslog.Middleware(log)(cfg.flights.middleware(bodyDeadline(cfg.BodyTimeout)(mux)))
 }
 
 // addRoutes is the gateway's entire API surface, with each route's middleware.

@@ -257,3 +257,21 @@ func TestReadValidationDetails(t *testing.T) {
 		t.Errorf("validationErrors = %s, want %s", got, want)
 	}
 }
+
+// TestMutation_BadArgumentWritesNothing: an argument that does not coerce
+// refuses the whole mutation operation before its first write, so no write
+// is hidden behind the error.
+func TestMutation_BadArgumentWritesNothing(t *testing.T) {
+	t.Parallel()
+	gw := startGateway(t, nil)
+	r := gw.do(`mutation {
+	  a: createContacts(input: [{name: "A"}]) { contacts { id } userErrors { code } }
+	  b: updateContact(input: {id: "abc", name: "x"}) { contact { id } userErrors { code } }
+	}`, nil)
+	if len(r.Errors) != 1 || r.code(0) != "BAD_USER_INPUT" || fmt.Sprint(r.Errors[0].Path) != "[b]" {
+		t.Errorf("errors %+v, want one BAD_USER_INPUT at [b]", r.Errors)
+	}
+	if n := gw.sb.TotalCalls(); n != 0 {
+		t.Errorf("%d upstream calls, want none: a write the answer does not report", n)
+	}
+}
