@@ -54,4 +54,29 @@ var CostQueries = []CostQuery{
 		Query: `{ contacts(first: 50) { nodes { companies { name contacts { name leads { name contacts { name } } } } } } }`,
 		Calls: 5, Minimum: 5, Sequential: 5,
 	},
+	{
+		Name:  "one contact under two aliases, each with other relations",
+		Bench: "ContactAliases",
+		Query: `{ a: contact(id: 3) { leads { id } } b: contact(id: 3) { name tags { name } customers { id } } }`,
+		Calls: 1, Minimum: 1, Sequential: 1,
+	},
+	{
+		Name:  "a contact's chats beside chatLinks of the same contact",
+		Bench: "ChatsTwoPaths",
+		Query: `{ contact(id: 3102959) { name chats { chatId } } chatLinks(contactIds: [3102959]) { chatId contact { name } } }`,
+		Calls: 2, Minimum: 2, Sequential: 1,
+	},
+	{
+		Name:  "a lead by id beside the same lead under a contact",
+		Bench: "LeadTwoPaths",
+		Query: `{ lead(id: 20000206) { name price } contact(id: 10000031) { leads { name } } }`,
+		Calls: 2, Minimum: 2, Sequential: 1,
+	},
+	{
+		// Elements are listed per catalog; the demo data has two.
+		Name:  "250 contacts with catalog elements and chats",
+		Bench: "Contacts250ElementsChats",
+		Query: `{ contacts(first: 250) { nodes { id catalogElements { quantity element { name } } chats { chatId } } } }`,
+		Calls: 4, Minimum: 4, Sequential: 2,
+	},
 }
