@@ -15,8 +15,11 @@ import (
 )
 
 // Serve runs the gateway until ctx is cancelled, then drains in-flight
-// requests for at most cfg.ShutdownTimeout. ready, if not nil, is told the
-// listening address once requests are accepted.
+// requests for drainTimeout(cfg): at least cfg.ShutdownTimeout, and never
+// less than the longest upstream call, so a write amoCRM is carrying out
+// still gets its answer to the client. Requests still in flight when the
+// drain ends are logged and cut. ready, if not nil, is told the listening
+// address once requests are accepted.
 func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr string)) error {
 	if cfg.BaseURL == "" {
 		url, stop, err := StartSandbox(sandbox.New(sandbox.WithLatency(cfg.SandboxLatency)))
@@ -40,6 +43,11 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
+	cfg.flights = newInflight()
+	drain := drainTimeout(cfg)
+	// Request contexts derive from the server's own background context, not
+	// from ctx: the signal that starts the drain must not cancel the
+	// requests the drain waits for.
 	srv := &http.Server{
 		Handler:           New(log, cfg, up),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -48,7 +56,7 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info().Str("addr", ln.Addr().String()).Str("playground", "http://"+displayAddr(ln.Addr())+"/").
-		Bool("api_keys", len(cfg.APIKeys) > 0).Float64("rps", cfg.RPS).Msg("amogql listening")
+		Bool("api_keys", len(cfg.APIKeys) > 0).Float64("rps", cfg.RPS).Dur("shutdown_drain", drain).Msg("amogql listening")
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -58,18 +66,33 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info().Msg("shutting down: draining in-flight requests")
-	// ctx is cancelled by now: the drain gets a deadline of its own.
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	log.Info().Dur("drain", drain).Msg("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		n := cfg.flights.logRemaining(log)
+		_ = srv.Close()
+		<-errc
+		return fmt.Errorf("shutdown: %d requests still in flight after the %v drain were cut: %w", n, drain, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// drainTimeout is how long a shutdown waits for in-flight requests: the
+// configured ShutdownTimeout, but at least one upstream call's timeout and a
+// margin to write the answer. A shorter drain would drop a mutation amoCRM
+// carries out anyway, leaving its client with no answer and no way to know
+// whether it happened.
+func drainTimeout(cfg Config) time.Duration {
+	up := cfg.UpstreamTimeout
+	if up <= 0 {
+		up = DefaultUpstreamTimeout
+	}
+	return max(cfg.ShutdownTimeout, up+max(time.Second, up/4))
 }
 
 func displayAddr(a net.Addr) string {
