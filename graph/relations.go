@@ -121,10 +121,12 @@ func labeledValues(fields []amocrm.CustomFieldValues, code string) []*model.Labe
 	return out
 }
 
-// elementCatalogID returns the catalog of a linked element, wherever amoCRM put it.
+// elementCatalogID returns the catalog of a linked element, wherever amoCRM
+// put it: the same reading the loaders use to prefetch elements.
 func elementCatalogID(obj *amocrm.CatalogElementLink) *int {
-	if obj.Metadata != nil && obj.Metadata.CatalogID != 0 {
-		return &obj.Metadata.CatalogID
+	k, ok := loader.LinkKey(obj)
+	if !ok {
+		return nil
 	}
-	return obj.CatalogID
+	return &k.CatalogID
 }
