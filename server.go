@@ -26,14 +26,33 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go onSignals(sigs, cancel, func() {
+		fmt.Fprintln(os.Stderr, "amogql: second signal: exiting now, without waiting for in-flight requests")
+		os.Exit(1)
+	})
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "amogql:", err)
 		os.Exit(1)
+	}
+}
+
+// onSignals starts the graceful shutdown on the first signal (cancel) and
+// forces the exit on the second (force): an operator who presses Ctrl-C
+// again, or an orchestrator that escalates, does not wait out the drain.
+func onSignals(sigs <-chan os.Signal, cancel, force func()) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	cancel()
+	if _, ok := <-sigs; ok {
+		force()
 	}
 }
 
@@ -60,7 +79,10 @@ type logConfig struct{ Level, Format string }
 // of the same meaning. A flag wins over its variable.
 type setting struct {
 	env, flag, def, usage string
-	value                 *string
+	// secret settings never show their value: flag's usage prints each
+	// flag's default, and the defaults come from the environment.
+	secret bool
+	value  *string
 }
 
 // loadConfig reads every setting from the environment and from flags.
@@ -69,27 +91,30 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 	var lc logConfig
 	var v = map[string]*string{}
 	settings := []setting{
-		{"ADDR", "addr", ":8080", "listen address", nil},
-		{"AMOCRM_BASE_URL", "amocrm-base-url", "", "amoCRM account URL, e.g. https://example.amocrm.ru; empty serves the embedded sandbox", nil},
-		{"AMOCRM_ACCESS_TOKEN", "amocrm-access-token", "", "long-lived amoCRM token; with neither it nor OAuth, each client's Authorization: Bearer is forwarded", nil},
-		{"AMOCRM_CLIENT_ID", "amocrm-client-id", "", "OAuth integration id (with the secret, redirect URI and refresh token: the gateway refreshes its own tokens)", nil},
-		{"AMOCRM_CLIENT_SECRET", "amocrm-client-secret", "", "OAuth integration secret", nil},
-		{"AMOCRM_REDIRECT_URI", "amocrm-redirect-uri", "", "OAuth redirect URI registered with the integration", nil},
-		{"AMOCRM_REFRESH_TOKEN", "amocrm-refresh-token", "", "OAuth refresh token to start from (single-use; rotated tokens go to AMOCRM_TOKEN_STORE)", nil},
-		{"AMOCRM_TOKEN_STORE", "amocrm-token-store", "amogql-tokens.json", "file (created 0600) that keeps rotated OAuth tokens across restarts", nil},
-		{"AMOCRM_RPS", "amocrm-rps", "7", "upstream requests per second per credential", nil},
-		{"GATEWAY_API_KEYS", "gateway-api-keys", "", "comma-separated keys clients send as X-API-Key; required when the gateway holds amoCRM credentials", nil},
-		{"CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed to call /query from a browser", nil},
-		{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve schema introspection (turn off in production if clients don't need it)", nil},
-		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have", nil},
-		{"MAX_UPSTREAM_CALLS", "max-upstream-calls", "30", "amoCRM calls one operation may make", nil},
-		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body", nil},
-		{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory", nil},
-		{"UPSTREAM_TIMEOUT", "upstream-timeout", "20s", "timeout of one upstream call, waits for the rate limit included", nil},
-		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown", nil},
-		{"SANDBOX_LATENCY", "sandbox-latency", "0s", "latency the embedded sandbox adds to each upstream call", nil},
-		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", nil},
-		{"LOG_FORMAT", "log-format", "", "json or console; default console with the sandbox, json otherwise", nil},
+		{"ADDR", "addr", ":8080", "listen address", false, nil},
+		{"AMOCRM_BASE_URL", "amocrm-base-url", "", "amoCRM account URL, e.g. https://example.amocrm.ru; empty serves the embedded sandbox", false, nil},
+		{"AMOCRM_ACCESS_TOKEN", "amocrm-access-token", "", "long-lived amoCRM token; with neither it nor OAuth, each client's Authorization: Bearer is forwarded", true, nil},
+		{"AMOCRM_CLIENT_ID", "amocrm-client-id", "", "OAuth integration id (with the secret, redirect URI and refresh token: the gateway refreshes its own tokens)", false, nil},
+		{"AMOCRM_CLIENT_SECRET", "amocrm-client-secret", "", "OAuth integration secret", true, nil},
+		{"AMOCRM_REDIRECT_URI", "amocrm-redirect-uri", "", "OAuth redirect URI registered with the integration", false, nil},
+		{"AMOCRM_REFRESH_TOKEN", "amocrm-refresh-token", "", "OAuth refresh token to start from (single-use; rotated tokens go to AMOCRM_TOKEN_STORE)", true, nil},
+		{"AMOCRM_TOKEN_STORE", "amocrm-token-store", "amogql-tokens.json", "file (created 0600) that keeps rotated OAuth tokens across restarts", false, nil},
+		{"AMOCRM_RPS", "amocrm-rps", "7", "upstream requests per second per credential", false, nil},
+		{"GATEWAY_API_KEYS", "gateway-api-keys", "", "comma-separated keys clients send as X-API-Key; required when the gateway holds amoCRM credentials", true, nil},
+		{"CORS_ORIGINS", "cors-origins", "", "comma-separated origins allowed to call /query from a browser", false, nil},
+		{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve schema introspection (turn off in production if clients don't need it)", false, nil},
+		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have", false, nil},
+		{"MAX_UPSTREAM_CALLS", "max-upstream-calls", "30", "amoCRM calls one operation may make", false, nil},
+		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body", false, nil},
+		{"MAX_RESPONSE_BYTES", "max-response-bytes", "16777216", "largest answer; a larger one is replaced by a RESPONSE_TOO_LARGE error", false, nil},
+		{"BODY_TIMEOUT", "body-timeout", "15s", "how long a client may take to send a request body", false, nil},
+		{"WRITE_TIMEOUT", "write-timeout", "30s", "how long a client may take to read an answer", false, nil},
+		{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory", false, nil},
+		{"UPSTREAM_TIMEOUT", "upstream-timeout", "20s", "timeout of one upstream call, waits for the rate limit included", false, nil},
+		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown; never less than UPSTREAM_TIMEOUT and a margin, so a write amoCRM is carrying out is answered (a second signal exits at once)", false, nil},
+		{"SANDBOX_LATENCY", "sandbox-latency", "0s", "latency the embedded sandbox adds to each upstream call", false, nil},
+		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", false, nil},
+		{"LOG_FORMAT", "log-format", "", "json or console; default console with the sandbox, json otherwise", false, nil},
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -99,11 +124,24 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 		if e := getenv(s.env); e != "" {
 			def = e
 		}
-		s.value = fs.String(s.flag, def, s.usage+" ("+s.env+")")
+		if s.secret {
+			usage := s.usage + " (" + s.env + ")"
+			if def != "" {
+				usage += "; set in the environment"
+			}
+			s.value = fs.String(s.flag, "", usage) // the environment's value is applied after Parse
+		} else {
+			s.value = fs.String(s.flag, def, s.usage+" ("+s.env+")")
+		}
 		v[s.env] = s.value
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return cfg, lc, err
+	}
+	for _, s := range settings {
+		if s.secret && *s.value == "" {
+			*s.value = strings.TrimSpace(getenv(s.env))
+		}
 	}
 	get := func(k string) string { return strings.TrimSpace(*v[k]) }
 	list := func(k string) []string {
@@ -157,6 +195,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 	cfg.MaxDepth = int(num("MAX_QUERY_DEPTH"))
 	cfg.MaxUpstreamCalls = int(num("MAX_UPSTREAM_CALLS"))
 	cfg.MaxBodyBytes = num("MAX_BODY_BYTES")
+	cfg.MaxResponseBytes = num("MAX_RESPONSE_BYTES")
+	cfg.BodyTimeout = dur("BODY_TIMEOUT")
+	cfg.WriteTimeout = dur("WRITE_TIMEOUT")
 	cfg.APQCacheSize = int(num("APQ_CACHE_SIZE"))
 	cfg.UpstreamTimeout = dur("UPSTREAM_TIMEOUT")
 	cfg.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT")
