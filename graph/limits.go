@@ -108,11 +108,15 @@ func estimateCalls(opCtx *graphql.OperationContext) int {
 		root = "Mutation"
 	}
 	n := 0
+	shared := map[string]bool{}
 	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{root}) {
 		if strings.HasPrefix(f.Name, "__") || f.Definition == nil {
 			continue
 		}
-		n++ // the root field's own call
+		if key := sharedRead(f); key == "" || !shared[key] {
+			n++ // the root field's own call
+			shared[key] = key != ""
+		}
 		if root == "Mutation" && f.Name != "linkChats" && readsBack(opCtx, f.Selections, f.Definition.Type.Name()) {
 			n++ // the write, then the read of the written contacts
 		}
@@ -121,6 +125,22 @@ func estimateCalls(opCtx *graphql.OperationContext) int {
 		n += len(levels)
 	}
 	return n
+}
+
+// sharedRead names the read a root query field shares with the others of
+// its kind: the loaders start every contact(id:), lead(id:) and company(id:)
+// of an operation as one read per kind, and every chatLinks(contactIds:) as
+// one chats read. "" for a field that reads on its own.
+func sharedRead(f graphql.CollectedField) string {
+	switch f.Name {
+	case "contact", "lead", "company":
+		return f.Name
+	case "chatLinks":
+		if f.Arguments.ForName("chatIds") == nil {
+			return f.Name
+		}
+	}
+	return ""
 }
 
 // countLevels records each (entity, relation, level) that needs a fetch.

@@ -198,3 +198,17 @@ func TestCalls_CatalogElementsOncePerCatalog(t *testing.T) {
 		})
 	}
 }
+
+// TestCalls_EstimateCountsSharedReads: root reads that share one call are
+// counted once, so the call budget does not refuse cheap operations.
+func TestCalls_EstimateCountsSharedReads(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil, withConfig(func(c *Config) { c.MaxUpstreamCalls = 1 }))
+	r := g.do(`{ a: contact(id: 3) { name } b: contact(id: 7143599) { name } c: contact(id: 3) { id } }`, nil)
+	if len(r.Errors) != 0 {
+		t.Fatalf("errors %+v: three contact(id:) cost one call", r.Errors)
+	}
+	if n := g.sb.TotalCalls(); n != 1 {
+		t.Errorf("%d calls, want 1", n)
+	}
+}
