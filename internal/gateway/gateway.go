@@ -148,7 +148,7 @@ func addRoutes(mux *http.ServeMux, cfg Config, gql http.Handler, up *Upstream) {
 	m := cfg.Metrics
 	query := loader.Middleware(up.Client, loader.WithBatchObserver(m.ObserveBatch))(gql)
 	if !up.HoldsToken {
-		query = forwardBearer(query)
+		query = forwardBearer(m)(query)
 	}
 	query = limitCalls(cfg.MaxUpstreamCalls)(query)
 	query = requireAPIKey(cfg.APIKeys, m)(query)
@@ -195,12 +195,70 @@ func readyz(up *Upstream) http.Handler {
 }
 
 // forwardBearer hands the client's own amoCRM token to the upstream calls
-// when the gateway holds none of its own.
-func forwardBearer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && strings.TrimSpace(token) != "" {
-			r = r.WithContext(amocrm.ContextWithBearer(r.Context(), strings.TrimSpace(token)))
+// when the gateway holds none of its own. A request without an Authorization
+// header goes on (its resolvers answer UNAUTHENTICATED, and __typename costs
+// nothing); a header that is not "Bearer <token>" is refused here, before its
+// body is read and without an amoCRM call: forwarded, a malformed token was
+// either refused by the HTTP client as an internal error or spent an amoCRM
+// call to learn that it is wrong. The scheme is case-insensitive and the
+// token is RFC 6750's b64token (https://www.rfc-editor.org/rfc/rfc6750#section-2.1),
+// which amoCRM's JWT access tokens are.
+func forwardBearer(m *metrics.Metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h, present := r.Header["Authorization"]
+			if !present || r.Method == http.MethodOptions {
+				next.ServeHTTP(w, r)
+				return
+			}
+			token, msg := bearerToken(h)
+			if msg != "" {
+				refuseUnread(w)
+				m.ObserveRejected("unauthenticated")
+				w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request"`)
+				writeError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, msg)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(amocrm.ContextWithBearer(r.Context(), token)))
+		})
+	}
+}
+
+// bearerToken returns the token of an Authorization header, or why the
+// header is not one; the message never quotes the header.
+func bearerToken(h []string) (token, msg string) {
+	if len(h) != 1 {
+		return "", "send one Authorization header: Bearer <amoCRM access token>"
+	}
+	scheme, token, _ := strings.Cut(strings.Trim(h[0], " "), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", "the Authorization header must use the Bearer scheme: Bearer <amoCRM access token>"
+	}
+	token = strings.TrimLeft(token, " ")
+	if token == "" {
+		return "", "the Authorization header has no token: send Bearer <amoCRM access token>"
+	}
+	if !isB64Token(token) {
+		return "", "the Bearer token is malformed: an amoCRM access token has only letters, digits and - . _ ~ + / ="
+	}
+	return token, ""
+}
+
+// isB64Token reports whether s is an RFC 6750 b64token:
+// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isB64Token(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+		default:
+			return false
 		}
-		next.ServeHTTP(w, r)
-	})
+	}
+	return true
 }
