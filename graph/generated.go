@@ -1462,34 +1462,65 @@ var sources = []*ast.Source{
 	{Name: "../schema/chat.graphql", Input: `extend type Query {
   """
   Links between chats and contacts (GET /api/v4/contacts/chats). Give contactIds,
-  chatIds or both; amoCRM requires account-admin rights.
+  chatIds or both, at most 250 ids together; amoCRM requires account-admin rights.
+  An empty list when none are linked. By contactIds alone, the call is shared
+  with the chats of the same contacts elsewhere in the operation.
   """
-  chatLinks(contactIds: [ID!], chatIds: [String!]): [ChatLink!]!
+  chatLinks(
+    "The contacts whose chat links to return (amoCRM's contact_id[])."
+    contactIds: [ID!]
+    "The chats, by uuid, whose links to return (amoCRM's chat_id[])."
+    chatIds: [String!]
+  ): [ChatLink!]!
 }
 
 extend type Mutation {
-  "Links chats to contacts (POST /api/v4/contacts/chats). A chat links to one contact."
-  linkChats(input: [LinkChatInput!]!): LinkChatsPayload!
+  """
+  Links chats to contacts in one call (POST /api/v4/contacts/chats). A chat
+  links to one contact; a contact may have many chats. amoCRM allows it to
+  account admins only, for chats of channels the integration has access to.
+  The payload is amoCRM's answer: nothing is read back.
+  """
+  linkChats(
+    "The links to make, 1–250 items."
+    input: [LinkChatInput!]!
+  ): LinkChatsPayload!
 }
 
-"A chat linked to a contact."
+"A link between a chat (a conversation in one of the account's chat channels) and the contact it belongs to."
 type ChatLink {
   "The link's id; amoCRM may change it when the chat is relinked."
   id: ID!
+  "The chat's uuid."
   chatId: String!
+  "The id of the contact the chat is linked to; for a chat still in amoCRM's unsorted (incoming) leads, the contact of that unsorted item."
   contactId: ID!
+  "On links returned by linkChats: the input item's requestId, or its index. Null on links that queries read."
   requestId: String
+  """
+  The linked contact, loaded with the other contacts at this level in one
+  batched call (GET /api/v4/contacts?filter[id][]=…); selecting only id costs
+  no call. Null when amoCRM has no such contact, or, with an error at this
+  path, when that call fails.
+  """
   contact: Contact
 }
 
+"A chat to link to a contact: one item of POST /api/v4/contacts/chats."
 input LinkChatInput {
+  "The id of the contact to link the chat to."
   contactId: ID!
+  "The chat's uuid; an empty one is reported in userErrors as INVALID_CHAT_ID, and nothing is written."
   chatId: String!
+  "Echoed back by amoCRM and on the payload's chatLinks and userErrors; defaults to the item's index."
   requestId: String
 }
 
+"What linkChats did. It always answers: the links made, and a userError for every item that was not, or may have been."
 type LinkChatsPayload {
+  "The links amoCRM made, in input order, as its answer gives them; items with a userError are left out."
   chatLinks: [ChatLink!]!
+  "One entry per problem, naming its input item by index and requestId; empty when every link was made. The code says what a retry needs."
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
@@ -1505,47 +1536,84 @@ a number, a boolean or an object (legal entities, products, files).
 """
 scalar JSON
 
-"Relay page metadata. hasNextPage is only true when a further item really exists."
+"""
+Relay page metadata: where a page sits in its list. amoCRM gives no totals, so
+hasNextPage is only true when a further item really exists, which the gateway
+learns by reading one item past the page.
+"""
 type PageInfo {
+  """
+  True when at least one item follows this page. The page's own amoCRM call
+  usually settles it; otherwise one more call for a single item answers it,
+  made only when this field is selected. If that call fails, the answer is
+  true with an error beside it: the next page may then come back empty.
+  """
   hasNextPage: Boolean!
+  "True when items precede this page in the list; answered without a call."
   hasPreviousPage: Boolean!
+  "The cursor of the page's first item, to pass as before (with last) for the previous page; null on an empty page."
   startCursor: String
+  "The cursor of the page's last item, to pass as after for the next page; null on an empty page."
   endCursor: String
 }
 
-"Sort direction."
+"Sort direction, amoCRM's order[field]=asc|desc."
 enum OrderDirection {
+  "Ascending: the smallest id or the earliest time first."
   ASC
+  "Descending: the largest id or the latest time first."
   DESC
 }
 
-"An inclusive time range; either bound may be omitted."
+"""
+An inclusive time range, amoCRM's filter[field][from] and [to]; either bound
+may be omitted. A from later than to is refused with BAD_USER_INPUT before any
+amoCRM call.
+"""
 input TimeRange {
+  "The earliest instant, inclusive: an RFC 3339 string or Unix seconds."
   from: Time
+  "The latest instant, inclusive: an RFC 3339 string or Unix seconds."
   to: Time
 }
 
 "A tag. Tag dictionaries are per entity type; color is only set for lead tags."
 type Tag {
+  "The tag's id in its entity type's dictionary: a contact tag and a lead tag of the same name have different ids."
   id: ID!
+  "The tag's name."
   name: String!
+  "The tag's colour as a hex code without '#', e.g. FFCE5A. amoCRM colours lead tags only: null on other entities' tags."
   color: String
 }
 
-"Identifies a tag to add or remove: by id or by name (one of them is required)."
+"""
+Identifies a tag to add or remove: by id or by name (one of them is required,
+as amoCRM's tags_to_add and tags_to_delete require). An item with neither is
+reported in userErrors with code INVALID_TAG, and nothing is written.
+"""
 input TagInput {
+  "The id of a tag in the dictionary of this entity type."
   id: ID
+  "The tag's name, instead of its id."
   name: String
 }
 
 "The values of one custom field on an entity, as amoCRM sends them."
 type CustomFieldValue {
+  "The custom field's id in the account (amoCRM's field_id)."
   fieldId: ID!
+  "The field's name as the account shows it; null when amoCRM sent none."
   fieldName: String
   "The field's code (PHONE, EMAIL, …); null for fields without one."
   fieldCode: String
-  "text, numeric, checkbox, select, multiselect, multitext, date, url, …"
+  """
+  The field's type as amoCRM names it: text, textarea, numeric, checkbox,
+  select, multiselect, radiobutton, multitext, date, date_time, birthday, url,
+  smart_address, legal_entity, chained_list, …; null when amoCRM sent none.
+  """
   fieldType: String
+  "The field's values: one for most fields, several for multitext (phones, emails) and multiselect fields."
   values: [CustomFieldValueItem!]!
 }
 
@@ -1553,14 +1621,15 @@ type CustomFieldValue {
 type CustomFieldValueItem {
   "The value with its JSON type kept: string, number, boolean or object."
   value: JSON
+  "The id of the chosen option of a select, multiselect or radiobutton field, or of a multitext value's label; null for fields without options."
   enumId: ID
   "The enum code of multitext fields (WORK, MOB, PRIV, …)."
   enumCode: String
   "The key some amoCRM responses use instead of enumCode."
   enum: String
-  "chained_list fields only."
+  "For chained_list fields: the catalog (list) of the chosen element; null for other fields."
   catalogId: ID
-  "chained_list fields only."
+  "For chained_list fields: the chosen catalog element's id; null for other fields."
   catalogElementId: ID
 }
 
@@ -1570,7 +1639,9 @@ In an update only the fields listed change; a field listed with values: null
 is emptied.
 """
 input CustomFieldValueInput {
+  "The custom field's id (amoCRM's field_id). Give fieldId or fieldCode: an item with neither is reported as INVALID_FIELD, and nothing is written."
   fieldId: ID
+  "The field's code (PHONE, EMAIL, …), instead of fieldId."
   fieldCode: String
   "The field's name. amoCRM does not identify a field by it, but accepts it beside fieldId, as its own update example sends it."
   fieldName: String
@@ -1580,10 +1651,21 @@ input CustomFieldValueInput {
 
 "One value to write. Multitext fields (PHONE, EMAIL) take enumCode, not enum."
 input CustomFieldValueItemInput {
+  """
+  The value, sent to amoCRM with the JSON type given: a string (text, url,
+  multitext), a number (numeric), a boolean (checkbox), a date as amoCRM takes
+  it (Unix seconds or an RFC 3339 string), or an object (legal_entity, items,
+  file, …). For select fields it must match the option's text exactly, or
+  amoCRM answers NotSupportedChoice; enumId is the robust way.
+  """
   value: JSON
+  "Chooses an option of a select, multiselect or radiobutton field by its id."
   enumId: ID
+  "The label of a multitext value: WORK, WORKDD, MOB, FAX, HOME or OTHER for phones; WORK, PRIV or OTHER for emails."
   enumCode: String
+  "For chained_list fields: the catalog (list) of the element to choose."
   catalogId: ID
+  "For chained_list fields: the catalog element to choose."
   catalogElementId: ID
 }
 
@@ -1592,16 +1674,37 @@ A problem with one item of a mutation's input. The mutation's other items are
 reported in the same payload; nothing is silently dropped.
 """
 type UserError {
+  "What went wrong, in plain words: amoCRM's own detail for its validation errors."
   message: String!
-  "amoCRM's validation code (NotSupportedChoice, FieldNotExpected, …) or the gateway's."
+  """
+  What kind of problem, and so what a retry needs:
+
+  - amoCRM's own validation code (NotSupportedChoice, FieldNotExpected,
+    InvalidType, NotFound for an unknown id, …): amoCRM refused the batch
+    with 400, and nothing of it was written.
+  - BAD_USER_INPUT: the input was refused before any call (an empty or
+    over-250 batch, a name over 255 characters); nothing was written.
+  - INVALID_TAG, INVALID_FIELD, INVALID_CHAT_ID: an item names no tag, no
+    field or no chat; nothing was written.
+  - RATE_LIMITED: amoCRM's rate limit, or the gateway's budget for it, stopped
+    the write; nothing was written: retry later.
+  - UPSTREAM_UNAVAILABLE: amoCRM failed or could not be reached before taking
+    the write; nothing was written.
+  - OUTCOME_UNKNOWN: the write was sent but its answer was lost, or did not
+    mention this item: the write may have been applied; read before retrying.
+  - READ_BACK_FAILED: the write was applied but the entity could not be read
+    back; id names it: query it later, do not repeat the write.
+  - UNAUTHENTICATED, PAYMENT_REQUIRED, FORBIDDEN: as for top-level errors;
+    nothing was written.
+  """
   code: String!
   "Path to the offending input field, e.g. [\"input\", \"0\", \"customFieldsValues\", \"0\", \"fieldId\"]."
   field: [String!]
-  "The input item's index in the input list."
+  "The input item's index in the input list; null for updateContact, whose input is one item."
   index: Int
   "The item's requestId (given, or its index as amoCRM numbers it)."
   requestId: String
-  "The dotted path amoCRM reported, kept verbatim."
+  "The dotted path amoCRM reported (e.g. custom_fields_values.0.field_id), kept verbatim; null when amoCRM named none."
   upstreamPath: String
   """
   The entity the error concerns when it exists in amoCRM: for READ_BACK_FAILED,
@@ -1615,6 +1718,7 @@ One value of a multitext field (a phone or an email) with its label: the
 enum code amoCRM keeps beside it (WORK, MOB, PRIV, …).
 """
 type LabeledValue {
+  "The phone number or email address as stored in amoCRM."
   value: String!
   "The enum code: WORK, WORKDD, MOB, FAX, HOME or OTHER for phones; WORK, PRIV or OTHER for emails. Null when amoCRM sent none."
   label: String
@@ -1622,102 +1726,237 @@ type LabeledValue {
   enumId: ID
 }
 
-"An element of a catalog (list), e.g. a product."
+"An element of a catalog (amoCRM calls catalogs lists), e.g. a product, as GET /api/v4/catalogs/{id}/elements sends it."
 type CatalogElement {
+  "The element's id."
   id: ID!
+  "The id of the catalog (list) the element is in."
   catalogId: ID!
+  "The element's name."
   name: String!
+  "The id of the user who created the element."
   createdBy: ID!
+  "The id of the user who last changed the element."
   updatedBy: ID!
+  "When the element was created."
   createdAt: Time!
+  "When the element was last changed."
   updatedAt: Time!
+  "Whether the element has been deleted."
   isDeleted: Boolean!
+  "The id of the currency of the element's prices, when amoCRM sends one; null otherwise."
   currencyId: ID
+  "The element's custom field values (SKU, price, …); an empty list when it has none."
   customFieldsValues: [CustomFieldValue!]!
+  "The id of the amoCRM account the element belongs to."
   accountId: ID!
 }
 
 "A catalog element linked to an entity, with the link's metadata."
 type CatalogElementLink {
+  "The linked element's id."
   id: ID!
+  "The id of the element's catalog (list); null when amoCRM sent none, and then element is null too."
   catalogId: ID
+  "How many of the element the entity holds (amoCRM's quantity; may be fractional); null when not set."
   quantity: Float
+  "The id of the price field set for this element on the entity; null when not set."
   priceId: ID
   "The link's metadata exactly as amoCRM sent it (quantity, catalog_id, price_id and any other key), or null."
   metadata: JSON
-  "The full element, loaded in one batched call per catalog."
+  """
+  The full element, loaded with every element of the same catalog that the
+  operation's level links, in one batched call per catalog
+  (GET /api/v4/catalogs/{catalogId}/elements?filter[id][]=…). Null when
+  catalogId is unknown or amoCRM has no such element, or, with an error at
+  this path, when that call fails.
+  """
   element: CatalogElement
 }
 `, BuiltIn: false},
 	{Name: "../schema/company.graphql", Input: `extend type Query {
-  "A company by id; null when amoCRM has no such company."
-  company(id: ID!): Company
+  """
+  A company by id; null when amoCRM has no such company (HTTP 204). Read by
+  GET /api/v4/companies/{id}, with= naming the relations the operation
+  selects; several company(id:) fields of one operation share one call.
+  """
+  company(
+    "The company's amoCRM id, a positive integer."
+    id: ID!
+  ): Company
 }
 
-"A company."
+"""
+A company: an organisation in the CRM, with its contacts, leads and
+customers, as GET /api/v4/companies sends it.
+"""
 type Company {
+  "The company's id in amoCRM."
   id: ID!
+  "The company's name."
   name: String!
+  "The id of the user responsible for the company."
   responsibleUserId: ID!
+  "The id of the group (department) the responsible user belongs to; 0 when amoCRM gives none."
   groupId: ID!
+  "The id of the user who created the company."
   createdBy: ID!
+  "The id of the user who last changed the company."
   updatedBy: ID!
+  "When the company was created (amoCRM's created_at in Unix seconds, served as RFC 3339)."
   createdAt: Time!
+  "When the company was last changed."
   updatedAt: Time!
+  "When the company's nearest open task is due; null when it has none."
   closestTaskAt: Time
+  "Whether the company has been deleted."
   isDeleted: Boolean!
+  "The id of the amoCRM account the company belongs to."
   accountId: ID!
+  "The company's custom field values (phones, emails, address, …); an empty list when it has none (amoCRM sends null)."
   customFieldsValues: [CustomFieldValue!]!
+  """
+  The company's tags. amoCRM embeds them in every company it sends, so they
+  cost no call. Null, with an error at this path, if they cannot be read.
+  """
   tags: [Tag!]
+  """
+  The company's contacts. Selecting them adds with=contacts to the call that
+  reads the company; selecting only id costs nothing more. Otherwise the
+  contacts of every company at this level are loaded in one batched call (GET
+  /api/v4/contacts?filter[id][]=…). Null, with an error at this path, when that
+  call fails; the rest of the company still answers.
+  """
   contacts: [Contact!]
+  """
+  The company's leads. Selecting them adds with=leads to the call that reads the
+  company; selecting only id costs nothing more. Otherwise the leads of every
+  company at this level are loaded in one batched call (GET
+  /api/v4/leads?filter[id][]=…). Null, with an error at this path, when that
+  call fails; the rest of the company still answers.
+  """
   leads: [Lead!]
+  """
+  The company's customers. Selecting them adds with=customers to the call that
+  reads the company; selecting only id costs nothing more. Otherwise the
+  customers of every company at this level are loaded in one batched call (GET
+  /api/v4/customers?filter[id][]=…). Null, with an error at this path, when that
+  call fails; the rest of the company still answers.
+  """
   customers: [Customer!]
 }
 `, BuiltIn: false},
-	{Name: "../schema/contact.graphql", Input: `type Query {
-  "A contact by id; null when amoCRM has no such contact (HTTP 204)."
-  contact(id: ID!): Contact
+	{Name: "../schema/contact.graphql", Input: `"""
+The read side: contacts, leads and companies by id, the contacts list and
+chat links. Reads are batched and cached per operation: an object the
+operation reaches twice is read from amoCRM once.
+"""
+type Query {
+  """
+  A contact by id; null when amoCRM has no such contact (HTTP 204). Read by
+  GET /api/v4/contacts/{id}, with= naming the relations the operation selects;
+  several contact(id:) fields of one operation share one call.
+  """
+  contact(
+    "The contact's amoCRM id, a positive integer."
+    id: ID!
+  ): Contact
   """
   Contacts as a Relay connection over amoCRM's page/limit paging.
   Forward: first 0–250 (default 50) after an endCursor or edge cursor of the
   same query. Backward: last 0–250 before a startCursor or edge cursor; amoCRM
   gives no totals, so last needs before (or first) to know where the list ends.
   query: amoCRM's full-text search over filled fields.
+  One amoCRM call reads the page (GET /api/v4/contacts, with= naming the
+  relations selected on its contacts); two when the window straddles amoCRM's
+  pages.
   """
   contacts(
+    "How many items to take from the start of the window, 0–250 (default 50); outside that range, BAD_USER_INPUT."
     first: Int
+    "Take items after this cursor: an endCursor or edge cursor of a page of the same query, filter and orderBy (any other is BAD_USER_INPUT)."
     after: String
+    "How many items to take from the end of the window, 0–250; needs before or first, as amoCRM gives no totals."
     last: Int
+    "Take items before this cursor: a startCursor or edge cursor of a page of the same query, filter and orderBy."
     before: String
+    "amoCRM's full-text search over the contacts' filled fields, up to 1000 characters."
     query: String
+    "Conditions amoCRM applies to the list (filter[...]); every one given must hold."
     filter: ContactFilter
+    "The list's order (order[...]); amoCRM's own order when omitted."
     orderBy: ContactOrder
   ): ContactConnection!
 }
 
+"""
+The write side. Every mutation answers with its payload, never with a
+top-level error: what was written, and in userErrors one entry per input item
+that was not written, may have been written (OUTCOME_UNKNOWN) or could not be
+read back (READ_BACK_FAILED). So a failure never hides what an earlier
+mutation of the same operation wrote. Only arguments that do not coerce (an
+id that is not a number, a malformed Time) refuse the whole operation, before
+anything is written, with a top-level BAD_USER_INPUT error.
+"""
 type Mutation {
-  "Creates contacts in one batch (POST /api/v4/contacts), then returns them loaded in full."
-  createContacts(input: [CreateContactInput!]!): CreateContactsPayload!
-  "Updates contacts in one batch (PATCH /api/v4/contacts)."
-  updateContacts(input: [UpdateContactInput!]!): UpdateContactsPayload!
-  "Updates one contact (PATCH /api/v4/contacts/{id})."
-  updateContact(input: UpdateContactInput!): UpdateContactPayload!
+  """
+  Creates contacts in one batch (POST /api/v4/contacts), then returns them
+  loaded in full, in one batched read, unless the payload selects only id and
+  requestId. When amoCRM refuses an item (400) it writes none of the batch, and
+  userErrors carries its validation codes with the path of each field.
+  """
+  createContacts(
+    "The contacts to create, 1–250 items."
+    input: [CreateContactInput!]!
+  ): CreateContactsPayload!
+  """
+  Updates contacts in one batch (PATCH /api/v4/contacts): only the fields
+  given change. Then returns them loaded in full, in one batched read, unless
+  the payload selects only id and requestId. When amoCRM refuses an item (400:
+  a validation error, NotFound for an unknown id) it writes none of the batch.
+  """
+  updateContacts(
+    "The contacts to change, 1–250 items, each naming its id."
+    input: [UpdateContactInput!]!
+  ): UpdateContactsPayload!
+  """
+  Updates one contact (PATCH /api/v4/contacts/{id}): only the fields given
+  change. Then returns it loaded in full unless the payload selects only id and
+  requestId. An unknown id is reported in userErrors with code NotFound.
+  """
+  updateContact(
+    "The contact's id and the fields to change."
+    input: UpdateContactInput!
+  ): UpdateContactPayload!
 }
 
 "A person in the CRM, with every field of amoCRM's v4 contact and its relations."
 type Contact {
+  "The contact's id in amoCRM."
   id: ID!
+  "The contact's name as amoCRM shows it, usually the first and last names together."
   name: String!
+  "The contact's first name; empty when not set."
   firstName: String!
+  "The contact's last name; empty when not set."
   lastName: String!
+  "The id of the user responsible for the contact."
   responsibleUserId: ID!
+  "The id of the group (department) the responsible user belongs to; 0 when amoCRM gives none."
   groupId: ID!
+  "The id of the user who created the contact."
   createdBy: ID!
+  "The id of the user who last changed the contact."
   updatedBy: ID!
+  "When the contact was created (amoCRM's created_at in Unix seconds, served as RFC 3339)."
   createdAt: Time!
+  "When the contact was last changed (amoCRM's updated_at)."
   updatedAt: Time!
+  "Whether the contact has been deleted."
   isDeleted: Boolean!
+  "When the contact's nearest open task is due; null when it has none."
   closestTaskAt: Time
+  "The id of the amoCRM account the contact belongs to."
   accountId: ID!
   "The contact's custom field values; an empty list when it has none (amoCRM sends null)."
   customFieldsValues: [CustomFieldValue!]!
@@ -1729,38 +1968,92 @@ type Contact {
   phoneNumbers: [LabeledValue!]!
   "The values of the EMAIL field with their labels (WORK, PRIV, OTHER)."
   emailAddresses: [LabeledValue!]!
-  "Set on contacts returned by a mutation: the input item's requestId."
+  "Set on contacts returned by a mutation: the input item's requestId. Null on contacts that queries read."
   requestId: String
+  """
+  The contact's tags. amoCRM embeds them in every contact it sends, so they
+  cost no call of their own. Null, with an error at this path, only when
+  amoCRM's answer lacked them and reading the contact again failed.
+  """
   tags: [Tag!]
+  """
+  The contact's company (amoCRM links a contact to at most one). Its id comes
+  embedded in every contact, so selecting only id costs no call; otherwise the
+  companies of every contact at this level are loaded in one batched call
+  (GET /api/v4/companies?filter[id][]=…). Null, with an error at this path,
+  when that call fails; the rest of the contact still answers.
+  """
   companies: [Company!]
+  """
+  The contact's leads. Selecting them adds with=leads to the call that reads
+  the contact; selecting only id costs nothing more. Otherwise the leads of
+  every contact at this level are loaded in one batched call
+  (GET /api/v4/leads?filter[id][]=…). Null, with an error at this path, when
+  that call fails; the rest of the contact still answers.
+  """
   leads: [Lead!]
+  """
+  The contact's customers. Selecting them adds with=customers to the call that
+  reads the contact; selecting only id costs nothing more. Otherwise the
+  customers of every contact at this level are loaded in one batched call
+  (GET /api/v4/customers?filter[id][]=…). Null, with an error at this path,
+  when that call fails; the rest of the contact still answers.
+  """
   customers: [Customer!]
+  """
+  The catalog (list) elements linked to the contact, with each link's quantity
+  and price field. Selecting them adds with=catalog_elements to the call that
+  reads the contact; the elements themselves are loaded through element. Null,
+  with an error at this path, when the contact had to be read again for them
+  and that read failed.
+  """
   catalogElements: [CatalogElementLink!]
+  """
+  The chats linked to the contact, loaded for every contact at this level in
+  one call (GET /api/v4/contacts/chats?contact_id[]=…), which amoCRM allows to
+  account admins only. Null, with an error at this path, when that call fails
+  (FORBIDDEN without admin rights); the rest of the contact still answers.
+  """
   chats: [ChatLink!]
 }
 
+"A page of contacts as a Relay connection; amoCRM gives no totals, so there is no totalCount."
 type ContactConnection {
+  "The page's contacts, each with its cursor."
   edges: [ContactEdge!]!
+  "The page's contacts without cursors: the same objects as edges' nodes."
   nodes: [Contact!]!
+  "Where the page sits in the list."
   pageInfo: PageInfo!
 }
 
+"A contact in a page of the contacts list, with its cursor."
 type ContactEdge {
+  "An opaque cursor to this item, valid only for the same query, filter and orderBy: pass it as after or before."
   cursor: String!
+  "The contact."
   node: Contact!
 }
 
 "Filters amoCRM applies to the contacts list (filter[...] in v4)."
 input ContactFilter {
+  "Only contacts with one of these ids (filter[id], at most 250)."
   ids: [ID!]
+  "Only contacts named one of these (filter[name], at most 250 names of up to 255 characters)."
   names: [String!]
+  "Only contacts created within this range (filter[created_at])."
   createdAt: TimeRange
+  "Only contacts last changed within this range (filter[updated_at])."
   updatedAt: TimeRange
+  "Only contacts whose nearest open task is due within this range (filter[closest_task_at])."
   closestTaskAt: TimeRange
+  "Only contacts whose responsible user is one of these (filter[responsible_user_id])."
   responsibleUserIds: [ID!]
+  "Only contacts created by one of these users (filter[created_by])."
   createdBy: [ID!]
+  "Only contacts last changed by one of these users (filter[updated_by])."
   updatedBy: [ID!]
-  "Custom field conditions, all of which must hold (filter[custom_fields_values] in v4)."
+  "Custom field conditions, all of which must hold (filter[custom_fields_values] in v4); at most 20."
   customFields: [CustomFieldFilter!]
 }
 
@@ -1769,32 +2062,56 @@ One custom field condition: a value equal to one of values (an enum field
 also matches its enum id), or a number or date (Unix seconds) within from–to.
 """
 input CustomFieldFilter {
+  "The custom field's id; amoCRM does not filter by a field's code."
   fieldId: ID!
+  "Match a value equal to any of these (at most 250, up to 255 characters each); give values or from/to, not both."
   values: [String!]
+  "The range's lower bound: a number, or for date fields Unix seconds."
   from: Float
+  "The range's upper bound: a number, or for date fields Unix seconds."
   to: Float
 }
 
+"The order of the contacts list: one field, amoCRM's order[field]=asc|desc."
 input ContactOrder {
+  "The field to sort by."
   field: ContactOrderField!
+  "Ascending or descending."
   direction: OrderDirection!
 }
 
+"The fields amoCRM can sort the contacts list by."
 enum ContactOrderField {
+  "By the time of the last change (order[updated_at])."
   UPDATED_AT
+  "By id (order[id])."
   ID
 }
 
+"""
+A contact to create: one item of POST /api/v4/contacts. amoCRM requires no
+field. Names are at most 255 characters.
+"""
 input CreateContactInput {
+  "The contact's name as amoCRM shows it."
   name: String
+  "The contact's first name."
   firstName: String
+  "The contact's last name."
   lastName: String
+  "The id of the user responsible for the contact."
   responsibleUserId: ID
+  "The id of the user to record as the contact's creator."
   createdBy: ID
+  "The id of the user to record as the contact's last editor."
   updatedBy: ID
+  "The creation time to record (sent to amoCRM as Unix seconds)."
   createdAt: Time
+  "The last-change time to record (sent to amoCRM as Unix seconds)."
   updatedAt: Time
+  "Values of the contact's custom fields: phones, emails, position, …"
   customFieldsValues: [CustomFieldValueInput!]
+  "Tags to attach, by id or name (amoCRM's tags_to_add)."
   tagsToAdd: [TagInput!]
   "The contact's whole tag set (amoCRM's _embedded.tags); when given, amoCRM ignores tagsToAdd."
   tags: [TagInput!]
@@ -1802,18 +2119,35 @@ input CreateContactInput {
   requestId: String
 }
 
+"""
+Changes to one contact: an item of PATCH /api/v4/contacts, or the body of
+PATCH /api/v4/contacts/{id}. Only the fields given change; names are at most
+255 characters.
+"""
 input UpdateContactInput {
+  "The id of the contact to change."
   id: ID!
+  "The new name; null empties it, leaving it out keeps it."
   name: String
+  "The new first name; null empties it, leaving it out keeps it."
   firstName: String
+  "The new last name; null empties it, leaving it out keeps it."
   lastName: String
+  "The id of the new responsible user."
   responsibleUserId: ID
+  "The id of the user to record as the contact's creator."
   createdBy: ID
+  "The id of the user to record as the contact's last editor."
   updatedBy: ID
+  "The creation time to record (sent to amoCRM as Unix seconds)."
   createdAt: Time
+  "The last-change time to record (sent to amoCRM as Unix seconds)."
   updatedAt: Time
+  "The custom fields to change; fields not listed keep their values."
   customFieldsValues: [CustomFieldValueInput!]
+  "Tags to attach, by id or name (amoCRM's tags_to_add); the contact's other tags stay."
   tagsToAdd: [TagInput!]
+  "Tags to detach, by id or name (amoCRM's tags_to_delete)."
   tagsToDelete: [TagInput!]
   """
   The contact's whole tag set (amoCRM's _embedded.tags), replacing the tags it
@@ -1821,80 +2155,185 @@ input UpdateContactInput {
   amoCRM ignores tagsToAdd and tagsToDelete.
   """
   tags: [TagInput!]
+  "Echoed back by amoCRM and on the payload's contacts and userErrors; defaults to the item's index."
   requestId: String
 }
 
+"What createContacts did. It always answers: the contacts written, and a userError for every item that was not, or may have been."
 type CreateContactsPayload {
-  "The created contacts, loaded in full after the write, in input order."
+  "The created contacts, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written."
   contacts: [Contact!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was created and read back. The code says what a retry needs."
   userErrors: [UserError!]!
 }
 
+"What updateContacts did. It always answers: the contacts written, and a userError for every item that was not, or may have been."
 type UpdateContactsPayload {
-  "The updated contacts, loaded in full after the write, in input order."
+  "The updated contacts, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written."
   contacts: [Contact!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back. The code says what a retry needs."
   userErrors: [UserError!]!
 }
 
+"What updateContact did. It always answers: the contact, or why there is none."
 type UpdateContactPayload {
+  "The updated contact, loaded in full after the write; null when it was not written, may have been (OUTCOME_UNKNOWN) or could not be read back (READ_BACK_FAILED)."
   contact: Contact
+  "The problems, if any; each field path starts with \"input\" and index is null. Empty on success."
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/lead.graphql", Input: `extend type Query {
-  "A lead by id; null when amoCRM has no such lead."
-  lead(id: ID!): Lead
+  """
+  A lead by id; null when amoCRM has no such lead (HTTP 204). Read by
+  GET /api/v4/leads/{id}, with= naming the relations the operation selects;
+  several lead(id:) fields of one operation share one call.
+  """
+  lead(
+    "The lead's amoCRM id, a positive integer."
+    id: ID!
+  ): Lead
 }
 
-"A deal."
+"""
+A lead (deal): a potential sale moving through the stages of a pipeline, with
+its amount, contacts and company, as GET /api/v4/leads sends it.
+"""
 type Lead {
+  "The lead's id in amoCRM."
   id: ID!
+  "The lead's name."
   name: String!
+  "The lead's sale amount (budget), in whole units of the account's currency."
   price: Int!
+  "The id of the user responsible for the lead."
   responsibleUserId: ID!
+  "The id of the group (department) the responsible user belongs to; 0 when amoCRM gives none."
   groupId: ID!
+  "The id of the lead's stage in its pipeline. Every pipeline has the closing stages 142 (won) and 143 (lost)."
   statusId: ID!
+  "The id of the pipeline the lead is in."
   pipelineId: ID!
+  "The id of the reason the lead was lost; null unless it is lost (stage 143) with a reason."
   lossReasonId: ID
+  """
+  The id of the lead's source. amoCRM sends it only to a read that asks
+  with=source_id, which this gateway does not ask for, so it is usually null.
+  """
   sourceId: ID
+  "The id of the user who created the lead."
   createdBy: ID!
+  "The id of the user who last changed the lead."
   updatedBy: ID!
+  "When the lead was created (amoCRM's created_at in Unix seconds, served as RFC 3339)."
   createdAt: Time!
+  "When the lead was last changed."
   updatedAt: Time!
+  "When the lead was closed (won or lost); null while it is open."
   closedAt: Time
+  "When the lead's nearest open task is due; null when it has none."
   closestTaskAt: Time
+  "Whether the lead has been deleted."
   isDeleted: Boolean!
+  "The lead's score as amoCRM keeps it; null when it has none."
   score: Int
+  "The id of the amoCRM account the lead belongs to."
   accountId: ID!
+  "The lead's custom field values; an empty list when it has none (amoCRM sends null)."
   customFieldsValues: [CustomFieldValue!]!
+  """
+  The lead's tags, with their colours. amoCRM embeds them in every lead it
+  sends, so they cost no call. Null, with an error at this path, if they
+  cannot be read.
+  """
   tags: [Tag!]
+  """
+  The lead's company (at most one). Its id comes embedded in every lead, so
+  selecting only id costs no call; otherwise the companies of every lead at this
+  level are loaded in one batched call (GET /api/v4/companies?filter[id][]=…).
+  Null, with an error at this path, when that call fails; the rest of the lead
+  still answers.
+  """
   companies: [Company!]
+  """
+  The lead's contacts. Selecting them adds with=contacts to the call that reads
+  the lead; selecting only id costs nothing more. Otherwise the contacts of
+  every lead at this level are loaded in one batched call (GET
+  /api/v4/contacts?filter[id][]=…). Null, with an error at this path, when that
+  call fails; the rest of the lead still answers.
+  """
   contacts: [Contact!]
+  """
+  The catalog (list) elements linked to the lead, e.g. products, with each
+  link's quantity and price field. Selecting them adds with=catalog_elements to
+  the call that reads the lead; the elements themselves are loaded through
+  element. Null, with an error at this path, if they cannot be read.
+  """
   catalogElements: [CatalogElementLink!]
 }
 
-"A customer (periodic purchases)."
+"""
+A customer: amoCRM's record of a client who buys periodically, with the next
+expected purchase and the purchases so far, as GET /api/v4/customers sends it.
+Amounts are whole units of the account's currency.
+"""
 type Customer {
+  "The customer's id in amoCRM."
   id: ID!
+  "The customer's name."
   name: String!
+  "The expected amount of the next purchase."
   nextPrice: Int!
+  "When the next purchase is expected; null when amoCRM has no date."
   nextDate: Time
+  "The id of the user responsible for the customer."
   responsibleUserId: ID!
+  "The id of the customer's status (stage)."
   statusId: ID!
+  "How often the customer buys, in days; used when the account's customers work in periodicity mode."
   periodicity: Int!
+  "The id of the user who created the customer."
   createdBy: ID!
+  "The id of the user who last changed the customer."
   updatedBy: ID!
+  "When the customer was created (amoCRM's created_at in Unix seconds, served as RFC 3339)."
   createdAt: Time!
+  "When the customer was last changed."
   updatedAt: Time!
+  "When the customer's nearest open task is due; null when it has none."
   closestTaskAt: Time
+  "Whether the customer has been deleted."
   isDeleted: Boolean!
+  "The total of the customer's purchases (lifetime value)."
   ltv: Int!
+  "How many purchases the customer has made."
   purchasesCount: Int!
+  "The average purchase amount."
   averageCheck: Int!
+  "The id of the amoCRM account the customer belongs to."
   accountId: ID!
+  "The customer's custom field values; an empty list when it has none (amoCRM sends null)."
   customFieldsValues: [CustomFieldValue!]!
+  """
+  The customer's tags. amoCRM embeds them in every customer it sends, so they
+  cost no call. Null, with an error at this path, if they cannot be read.
+  """
   tags: [Tag!]
+  """
+  The customer's contacts. Selecting them adds with=contacts to the call that
+  reads the customer; selecting only id costs nothing more. Otherwise the
+  contacts of every customer at this level are loaded in one batched call (GET
+  /api/v4/contacts?filter[id][]=…). Null, with an error at this path, when that
+  call fails; the rest of the customer still answers.
+  """
   contacts: [Contact!]
+  """
+  The customer's company (at most one). Selecting it adds with=companies to the
+  call that reads the customer; selecting only id costs nothing more. Otherwise
+  the companies of every customer at this level are loaded in one batched call
+  (GET /api/v4/companies?filter[id][]=…). Null, with an error at this path, when
+  that call fails; the rest of the customer still answers.
+  """
   companies: [Company!]
 }
 `, BuiltIn: false},

@@ -15,60 +15,91 @@ import (
 
 // Filters amoCRM applies to the contacts list (filter[...] in v4).
 type ContactFilter struct {
-	Ids                []int      `json:"ids,omitempty"`
-	Names              []string   `json:"names,omitempty"`
-	CreatedAt          *TimeRange `json:"createdAt,omitempty"`
-	UpdatedAt          *TimeRange `json:"updatedAt,omitempty"`
-	ClosestTaskAt      *TimeRange `json:"closestTaskAt,omitempty"`
-	ResponsibleUserIds []int      `json:"responsibleUserIds,omitempty"`
-	CreatedBy          []int      `json:"createdBy,omitempty"`
-	UpdatedBy          []int      `json:"updatedBy,omitempty"`
-	// Custom field conditions, all of which must hold (filter[custom_fields_values] in v4).
+	// Only contacts with one of these ids (filter[id], at most 250).
+	Ids []int `json:"ids,omitempty"`
+	// Only contacts named one of these (filter[name], at most 250 names of up to 255 characters).
+	Names []string `json:"names,omitempty"`
+	// Only contacts created within this range (filter[created_at]).
+	CreatedAt *TimeRange `json:"createdAt,omitempty"`
+	// Only contacts last changed within this range (filter[updated_at]).
+	UpdatedAt *TimeRange `json:"updatedAt,omitempty"`
+	// Only contacts whose nearest open task is due within this range (filter[closest_task_at]).
+	ClosestTaskAt *TimeRange `json:"closestTaskAt,omitempty"`
+	// Only contacts whose responsible user is one of these (filter[responsible_user_id]).
+	ResponsibleUserIds []int `json:"responsibleUserIds,omitempty"`
+	// Only contacts created by one of these users (filter[created_by]).
+	CreatedBy []int `json:"createdBy,omitempty"`
+	// Only contacts last changed by one of these users (filter[updated_by]).
+	UpdatedBy []int `json:"updatedBy,omitempty"`
+	// Custom field conditions, all of which must hold (filter[custom_fields_values] in v4); at most 20.
 	CustomFields []*CustomFieldFilter `json:"customFields,omitempty"`
 }
 
+// The order of the contacts list: one field, amoCRM's order[field]=asc|desc.
 type ContactOrder struct {
-	Field     ContactOrderField `json:"field"`
-	Direction OrderDirection    `json:"direction"`
+	// The field to sort by.
+	Field ContactOrderField `json:"field"`
+	// Ascending or descending.
+	Direction OrderDirection `json:"direction"`
 }
 
+// A contact to create: one item of POST /api/v4/contacts. amoCRM requires no
+// field. Names are at most 255 characters.
 type CreateContactInput struct {
-	Name               *string                  `json:"name,omitempty"`
-	FirstName          *string                  `json:"firstName,omitempty"`
-	LastName           *string                  `json:"lastName,omitempty"`
-	ResponsibleUserID  *int                     `json:"responsibleUserId,omitempty"`
-	CreatedBy          *int                     `json:"createdBy,omitempty"`
-	UpdatedBy          *int                     `json:"updatedBy,omitempty"`
-	CreatedAt          *int64                   `json:"createdAt,omitempty"`
-	UpdatedAt          *int64                   `json:"updatedAt,omitempty"`
+	// The contact's name as amoCRM shows it.
+	Name *string `json:"name,omitempty"`
+	// The contact's first name.
+	FirstName *string `json:"firstName,omitempty"`
+	// The contact's last name.
+	LastName *string `json:"lastName,omitempty"`
+	// The id of the user responsible for the contact.
+	ResponsibleUserID *int `json:"responsibleUserId,omitempty"`
+	// The id of the user to record as the contact's creator.
+	CreatedBy *int `json:"createdBy,omitempty"`
+	// The id of the user to record as the contact's last editor.
+	UpdatedBy *int `json:"updatedBy,omitempty"`
+	// The creation time to record (sent to amoCRM as Unix seconds).
+	CreatedAt *int64 `json:"createdAt,omitempty"`
+	// The last-change time to record (sent to amoCRM as Unix seconds).
+	UpdatedAt *int64 `json:"updatedAt,omitempty"`
+	// Values of the contact's custom fields: phones, emails, position, …
 	CustomFieldsValues []*CustomFieldValueInput `json:"customFieldsValues,omitempty"`
-	TagsToAdd          []*TagInput              `json:"tagsToAdd,omitempty"`
+	// Tags to attach, by id or name (amoCRM's tags_to_add).
+	TagsToAdd []*TagInput `json:"tagsToAdd,omitempty"`
 	// The contact's whole tag set (amoCRM's _embedded.tags); when given, amoCRM ignores tagsToAdd.
 	Tags []*TagInput `json:"tags,omitempty"`
 	// Echoed back by amoCRM and on the payload's contacts and userErrors; defaults to the item's index.
 	RequestID *string `json:"requestId,omitempty"`
 }
 
+// What createContacts did. It always answers: the contacts written, and a userError for every item that was not, or may have been.
 type CreateContactsPayload struct {
-	// The created contacts, loaded in full after the write, in input order.
-	Contacts   []*amocrm.Contact `json:"contacts,omitempty"`
-	UserErrors []*UserError      `json:"userErrors"`
+	// The created contacts, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written.
+	Contacts []*amocrm.Contact `json:"contacts,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was created and read back. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // One custom field condition: a value equal to one of values (an enum field
 // also matches its enum id), or a number or date (Unix seconds) within from–to.
 type CustomFieldFilter struct {
-	FieldID int      `json:"fieldId"`
-	Values  []string `json:"values,omitempty"`
-	From    *float64 `json:"from,omitempty"`
-	To      *float64 `json:"to,omitempty"`
+	// The custom field's id; amoCRM does not filter by a field's code.
+	FieldID int `json:"fieldId"`
+	// Match a value equal to any of these (at most 250, up to 255 characters each); give values or from/to, not both.
+	Values []string `json:"values,omitempty"`
+	// The range's lower bound: a number, or for date fields Unix seconds.
+	From *float64 `json:"from,omitempty"`
+	// The range's upper bound: a number, or for date fields Unix seconds.
+	To *float64 `json:"to,omitempty"`
 }
 
 // The values to write to one custom field, identified by fieldId or fieldCode.
 // In an update only the fields listed change; a field listed with values: null
 // is emptied.
 type CustomFieldValueInput struct {
-	FieldID   *int    `json:"fieldId,omitempty"`
+	// The custom field's id (amoCRM's field_id). Give fieldId or fieldCode: an item with neither is reported as INVALID_FIELD, and nothing is written.
+	FieldID *int `json:"fieldId,omitempty"`
+	// The field's code (PHONE, EMAIL, …), instead of fieldId.
 	FieldCode *string `json:"fieldCode,omitempty"`
 	// The field's name. amoCRM does not identify a field by it, but accepts it beside fieldId, as its own update example sends it.
 	FieldName *string `json:"fieldName,omitempty"`
@@ -78,16 +109,26 @@ type CustomFieldValueInput struct {
 
 // One value to write. Multitext fields (PHONE, EMAIL) take enumCode, not enum.
 type CustomFieldValueItemInput struct {
-	Value            json.RawMessage `json:"value,omitempty"`
-	EnumID           *int            `json:"enumId,omitempty"`
-	EnumCode         *string         `json:"enumCode,omitempty"`
-	CatalogID        *int            `json:"catalogId,omitempty"`
-	CatalogElementID *int            `json:"catalogElementId,omitempty"`
+	// The value, sent to amoCRM with the JSON type given: a string (text, url,
+	// multitext), a number (numeric), a boolean (checkbox), a date as amoCRM takes
+	// it (Unix seconds or an RFC 3339 string), or an object (legal_entity, items,
+	// file, …). For select fields it must match the option's text exactly, or
+	// amoCRM answers NotSupportedChoice; enumId is the robust way.
+	Value json.RawMessage `json:"value,omitempty"`
+	// Chooses an option of a select, multiselect or radiobutton field by its id.
+	EnumID *int `json:"enumId,omitempty"`
+	// The label of a multitext value: WORK, WORKDD, MOB, FAX, HOME or OTHER for phones; WORK, PRIV or OTHER for emails.
+	EnumCode *string `json:"enumCode,omitempty"`
+	// For chained_list fields: the catalog (list) of the element to choose.
+	CatalogID *int `json:"catalogId,omitempty"`
+	// For chained_list fields: the catalog element to choose.
+	CatalogElementID *int `json:"catalogElementId,omitempty"`
 }
 
 // One value of a multitext field (a phone or an email) with its label: the
 // enum code amoCRM keeps beside it (WORK, MOB, PRIV, …).
 type LabeledValue struct {
+	// The phone number or email address as stored in amoCRM.
 	Value string `json:"value"`
 	// The enum code: WORK, WORKDD, MOB, FAX, HOME or OTHER for phones; WORK, PRIV or OTHER for emails. Null when amoCRM sent none.
 	Label *string `json:"label,omitempty"`
@@ -95,90 +136,158 @@ type LabeledValue struct {
 	EnumID *int `json:"enumId,omitempty"`
 }
 
+// A chat to link to a contact: one item of POST /api/v4/contacts/chats.
 type LinkChatInput struct {
-	ContactID int     `json:"contactId"`
-	ChatID    string  `json:"chatId"`
+	// The id of the contact to link the chat to.
+	ContactID int `json:"contactId"`
+	// The chat's uuid; an empty one is reported in userErrors as INVALID_CHAT_ID, and nothing is written.
+	ChatID string `json:"chatId"`
+	// Echoed back by amoCRM and on the payload's chatLinks and userErrors; defaults to the item's index.
 	RequestID *string `json:"requestId,omitempty"`
 }
 
+// What linkChats did. It always answers: the links made, and a userError for every item that was not, or may have been.
 type LinkChatsPayload struct {
-	ChatLinks  []*amocrm.ChatLink `json:"chatLinks"`
-	UserErrors []*UserError       `json:"userErrors"`
+	// The links amoCRM made, in input order, as its answer gives them; items with a userError are left out.
+	ChatLinks []*amocrm.ChatLink `json:"chatLinks"`
+	// One entry per problem, naming its input item by index and requestId; empty when every link was made. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The write side. Every mutation answers with its payload, never with a
+// top-level error: what was written, and in userErrors one entry per input item
+// that was not written, may have been written (OUTCOME_UNKNOWN) or could not be
+// read back (READ_BACK_FAILED). So a failure never hides what an earlier
+// mutation of the same operation wrote. Only arguments that do not coerce (an
+// id that is not a number, a malformed Time) refuse the whole operation, before
+// anything is written, with a top-level BAD_USER_INPUT error.
 type Mutation struct {
 }
 
+// The read side: contacts, leads and companies by id, the contacts list and
+// chat links. Reads are batched and cached per operation: an object the
+// operation reaches twice is read from amoCRM once.
 type Query struct {
 }
 
-// Identifies a tag to add or remove: by id or by name (one of them is required).
+// Identifies a tag to add or remove: by id or by name (one of them is required,
+// as amoCRM's tags_to_add and tags_to_delete require). An item with neither is
+// reported in userErrors with code INVALID_TAG, and nothing is written.
 type TagInput struct {
-	ID   *int    `json:"id,omitempty"`
+	// The id of a tag in the dictionary of this entity type.
+	ID *int `json:"id,omitempty"`
+	// The tag's name, instead of its id.
 	Name *string `json:"name,omitempty"`
 }
 
-// An inclusive time range; either bound may be omitted.
+// An inclusive time range, amoCRM's filter[field][from] and [to]; either bound
+// may be omitted. A from later than to is refused with BAD_USER_INPUT before any
+// amoCRM call.
 type TimeRange struct {
+	// The earliest instant, inclusive: an RFC 3339 string or Unix seconds.
 	From *int64 `json:"from,omitempty"`
-	To   *int64 `json:"to,omitempty"`
+	// The latest instant, inclusive: an RFC 3339 string or Unix seconds.
+	To *int64 `json:"to,omitempty"`
 }
 
+// Changes to one contact: an item of PATCH /api/v4/contacts, or the body of
+// PATCH /api/v4/contacts/{id}. Only the fields given change; names are at most
+// 255 characters.
 type UpdateContactInput struct {
-	ID                 int                        `json:"id"`
-	Name               graphql.Omittable[*string] `json:"name,omitempty"`
-	FirstName          graphql.Omittable[*string] `json:"firstName,omitempty"`
-	LastName           graphql.Omittable[*string] `json:"lastName,omitempty"`
-	ResponsibleUserID  *int                       `json:"responsibleUserId,omitempty"`
-	CreatedBy          *int                       `json:"createdBy,omitempty"`
-	UpdatedBy          *int                       `json:"updatedBy,omitempty"`
-	CreatedAt          *int64                     `json:"createdAt,omitempty"`
-	UpdatedAt          *int64                     `json:"updatedAt,omitempty"`
-	CustomFieldsValues []*CustomFieldValueInput   `json:"customFieldsValues,omitempty"`
-	TagsToAdd          []*TagInput                `json:"tagsToAdd,omitempty"`
-	TagsToDelete       []*TagInput                `json:"tagsToDelete,omitempty"`
+	// The id of the contact to change.
+	ID int `json:"id"`
+	// The new name; null empties it, leaving it out keeps it.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// The new first name; null empties it, leaving it out keeps it.
+	FirstName graphql.Omittable[*string] `json:"firstName,omitempty"`
+	// The new last name; null empties it, leaving it out keeps it.
+	LastName graphql.Omittable[*string] `json:"lastName,omitempty"`
+	// The id of the new responsible user.
+	ResponsibleUserID *int `json:"responsibleUserId,omitempty"`
+	// The id of the user to record as the contact's creator.
+	CreatedBy *int `json:"createdBy,omitempty"`
+	// The id of the user to record as the contact's last editor.
+	UpdatedBy *int `json:"updatedBy,omitempty"`
+	// The creation time to record (sent to amoCRM as Unix seconds).
+	CreatedAt *int64 `json:"createdAt,omitempty"`
+	// The last-change time to record (sent to amoCRM as Unix seconds).
+	UpdatedAt *int64 `json:"updatedAt,omitempty"`
+	// The custom fields to change; fields not listed keep their values.
+	CustomFieldsValues []*CustomFieldValueInput `json:"customFieldsValues,omitempty"`
+	// Tags to attach, by id or name (amoCRM's tags_to_add); the contact's other tags stay.
+	TagsToAdd []*TagInput `json:"tagsToAdd,omitempty"`
+	// Tags to detach, by id or name (amoCRM's tags_to_delete).
+	TagsToDelete []*TagInput `json:"tagsToDelete,omitempty"`
 	// The contact's whole tag set (amoCRM's _embedded.tags), replacing the tags it
 	// has; null or [] removes them all, leaving it out keeps them. When given,
 	// amoCRM ignores tagsToAdd and tagsToDelete.
-	Tags      graphql.Omittable[[]*TagInput] `json:"tags,omitempty"`
-	RequestID *string                        `json:"requestId,omitempty"`
+	Tags graphql.Omittable[[]*TagInput] `json:"tags,omitempty"`
+	// Echoed back by amoCRM and on the payload's contacts and userErrors; defaults to the item's index.
+	RequestID *string `json:"requestId,omitempty"`
 }
 
+// What updateContact did. It always answers: the contact, or why there is none.
 type UpdateContactPayload struct {
-	Contact    *amocrm.Contact `json:"contact,omitempty"`
-	UserErrors []*UserError    `json:"userErrors"`
+	// The updated contact, loaded in full after the write; null when it was not written, may have been (OUTCOME_UNKNOWN) or could not be read back (READ_BACK_FAILED).
+	Contact *amocrm.Contact `json:"contact,omitempty"`
+	// The problems, if any; each field path starts with "input" and index is null. Empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
+// What updateContacts did. It always answers: the contacts written, and a userError for every item that was not, or may have been.
 type UpdateContactsPayload struct {
-	// The updated contacts, loaded in full after the write, in input order.
-	Contacts   []*amocrm.Contact `json:"contacts,omitempty"`
-	UserErrors []*UserError      `json:"userErrors"`
+	// The updated contacts, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written.
+	Contacts []*amocrm.Contact `json:"contacts,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A problem with one item of a mutation's input. The mutation's other items are
 // reported in the same payload; nothing is silently dropped.
 type UserError struct {
+	// What went wrong, in plain words: amoCRM's own detail for its validation errors.
 	Message string `json:"message"`
-	// amoCRM's validation code (NotSupportedChoice, FieldNotExpected, …) or the gateway's.
+	// What kind of problem, and so what a retry needs:
+	//
+	// - amoCRM's own validation code (NotSupportedChoice, FieldNotExpected,
+	//   InvalidType, NotFound for an unknown id, …): amoCRM refused the batch
+	//   with 400, and nothing of it was written.
+	// - BAD_USER_INPUT: the input was refused before any call (an empty or
+	//   over-250 batch, a name over 255 characters); nothing was written.
+	// - INVALID_TAG, INVALID_FIELD, INVALID_CHAT_ID: an item names no tag, no
+	//   field or no chat; nothing was written.
+	// - RATE_LIMITED: amoCRM's rate limit, or the gateway's budget for it, stopped
+	//   the write; nothing was written: retry later.
+	// - UPSTREAM_UNAVAILABLE: amoCRM failed or could not be reached before taking
+	//   the write; nothing was written.
+	// - OUTCOME_UNKNOWN: the write was sent but its answer was lost, or did not
+	//   mention this item: the write may have been applied; read before retrying.
+	// - READ_BACK_FAILED: the write was applied but the entity could not be read
+	//   back; id names it: query it later, do not repeat the write.
+	// - UNAUTHENTICATED, PAYMENT_REQUIRED, FORBIDDEN: as for top-level errors;
+	//   nothing was written.
 	Code string `json:"code"`
 	// Path to the offending input field, e.g. ["input", "0", "customFieldsValues", "0", "fieldId"].
 	Field []string `json:"field,omitempty"`
-	// The input item's index in the input list.
+	// The input item's index in the input list; null for updateContact, whose input is one item.
 	Index *int `json:"index,omitempty"`
 	// The item's requestId (given, or its index as amoCRM numbers it).
 	RequestID *string `json:"requestId,omitempty"`
-	// The dotted path amoCRM reported, kept verbatim.
+	// The dotted path amoCRM reported (e.g. custom_fields_values.0.field_id), kept verbatim; null when amoCRM named none.
 	UpstreamPath *string `json:"upstreamPath,omitempty"`
 	// The entity the error concerns when it exists in amoCRM: for READ_BACK_FAILED,
 	// the id of an entity that was written but could not be read back.
 	ID *int `json:"id,omitempty"`
 }
 
+// The fields amoCRM can sort the contacts list by.
 type ContactOrderField string
 
 const (
+	// By the time of the last change (order[updated_at]).
 	ContactOrderFieldUpdatedAt ContactOrderField = "UPDATED_AT"
-	ContactOrderFieldID        ContactOrderField = "ID"
+	// By id (order[id]).
+	ContactOrderFieldID ContactOrderField = "ID"
 )
 
 var AllContactOrderField = []ContactOrderField{
@@ -229,11 +338,13 @@ func (e ContactOrderField) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Sort direction.
+// Sort direction, amoCRM's order[field]=asc|desc.
 type OrderDirection string
 
 const (
-	OrderDirectionAsc  OrderDirection = "ASC"
+	// Ascending: the smallest id or the earliest time first.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Descending: the largest id or the latest time first.
 	OrderDirectionDesc OrderDirection = "DESC"
 )
 
