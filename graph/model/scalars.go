@@ -44,7 +44,7 @@ func UnmarshalID(v any) (int, error) {
 	case int64:
 		s = strconv.FormatInt(v, 10)
 	default:
-		return 0, &InputError{Scalar: "ID", Reason: fmt.Sprintf("%T is not an id", v)}
+		return 0, &InputError{Scalar: "ID", Reason: "want a positive integer id, as a string or a number"}
 	}
 	id, err := strconv.Atoi(s)
 	if err != nil || id <= 0 {
@@ -89,7 +89,7 @@ func UnmarshalTime(v any) (int64, error) {
 		}
 		return int64(v), nil
 	default:
-		return 0, &InputError{Scalar: "Time", Reason: fmt.Sprintf("%T is not a time", v)}
+		return 0, &InputError{Scalar: "Time", Reason: "want an RFC 3339 string or Unix seconds"}
 	}
 }
 
