@@ -2,12 +2,45 @@ package sandbox
 
 import (
 	"cmp"
+	"crypto/subtle"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 )
+
+// WithNonAdminToken adds token as the bearer token of an account user
+// without administrator rights: every /api/v4 call accepts it except the
+// chat methods (GET and POST /api/v4/contacts/chats), which answer it 403
+// problem+json, since amoCRM makes them available to account
+// administrators only. It may be given several times.
+//
+// amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-chat-list
+func WithNonAdminToken(token string) Option {
+	return func(c *config) {
+		if token != "" {
+			c.nonAdmin = append(c.nonAdmin, token)
+		}
+	}
+}
+
+// adminOnly are the routes that need account administrator rights.
+var adminOnly = map[string]bool{
+	"GET /api/v4/contacts/chats":  true,
+	"POST /api/v4/contacts/chats": true,
+}
+
+// nonAdmin reports whether r carries a WithNonAdminToken token.
+func (s *Sandbox) nonAdmin(r *http.Request) bool {
+	tok := bearerToken(r)
+	for _, t := range s.cfg.nonAdmin {
+		if tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(t)) == 1 {
+			return true
+		}
+	}
+	return false
+}
 
 // chatJSON is one contact–chat link; request_id only in POST answers.
 type chatJSON struct {

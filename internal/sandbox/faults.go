@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -39,6 +40,18 @@ type Faults struct {
 	// (counted from the last SetFaults or ClearFaults): every /api/v4 call
 	// is then answered 403 with an HTML body until ClearFaults.
 	BlockAfter429s int
+	// PathStatus fails only the calls it names, so that one relation of a
+	// query can fail while the others answer. A key is a path prefix
+	// matched on whole segments ("/api/v4/customers" matches
+	// /api/v4/customers and /api/v4/customers/1, not /api/v4/customersx),
+	// optionally after a method ("PATCH /api/v4/contacts"). The longest
+	// matching prefix wins, a key with a method over one without. The
+	// answer is problem+json (a 403 too: it is how amoCRM refuses a method
+	// the user has no rights to, unlike the account block's HTML), except
+	// 429 (HTML, counted by Count429) and 204/304 (no body); values outside
+	// 200–599 are answered as 500. PathStatus applies to every matching
+	// call, ignoring FailNext, and takes precedence over Status.
+	PathStatus map[string]int
 }
 
 // faultState is the live state behind the fault switches.
@@ -71,8 +84,13 @@ func (s *Sandbox) SetFaults(f Faults) {
 	fs := &s.faults
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if f.Status != 0 && (f.Status < 200 || f.Status > 599) {
-		f.Status = http.StatusInternalServerError
+	f.Status = validStatus(f.Status)
+	if f.PathStatus != nil {
+		paths := make(map[string]int, len(f.PathStatus))
+		for k, v := range f.PathStatus {
+			paths[k] = validStatus(v)
+		}
+		f.PathStatus = paths // the caller may go on changing its map
 	}
 	fs.f = f
 	fs.failLeft = f.FailNext
@@ -93,6 +111,14 @@ func (s *Sandbox) ClearFaults() {
 	fs.windows = map[string][]time.Time{}
 }
 
+// validStatus maps a forced status outside 200–599 to 500; 0 stays 0.
+func validStatus(status int) int {
+	if status != 0 && (status < 200 || status > 599) {
+		return http.StatusInternalServerError
+	}
+	return status
+}
+
 // Count429 returns how many 429 answers the sandbox gave since New or the
 // last ResetCalls (rate limit and Status: 429 alike).
 func (s *Sandbox) Count429() int {
@@ -109,21 +135,28 @@ const (
 	blockedAccount
 	rateLimited
 	forcedStatus
+	pathStatus
 	resetConn
 	malformedBody
 )
 
-// decide picks the verdict for a call with token arriving at now.
-func (fs *faultState) decide(token string, now time.Time) (verdict, int) {
+// decide picks the verdict for call r arriving at now.
+func (fs *faultState) decide(r *http.Request, now time.Time) (verdict, int) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f := fs.f
 	if fs.blocked {
 		return blockedAccount, http.StatusForbidden
 	}
-	if f.EnforceRPS > 0 && !fs.admit(token, now, max(1, int(f.EnforceRPS))) {
+	if f.EnforceRPS > 0 && !fs.admit(bearerToken(r), now, max(1, int(f.EnforceRPS))) {
 		fs.note429()
 		return rateLimited, http.StatusTooManyRequests
+	}
+	if status := matchPath(f.PathStatus, r.Method, r.URL.Path); status != 0 {
+		if status == http.StatusTooManyRequests {
+			fs.note429()
+		}
+		return pathStatus, status
 	}
 	if !(f.ResetConn || f.Status != 0 || f.MalformedJSON) || (f.FailNext > 0 && fs.failLeft == 0) {
 		return pass, 0
@@ -141,6 +174,32 @@ func (fs *faultState) decide(token string, now time.Time) (verdict, int) {
 		return forcedStatus, f.Status
 	}
 	return malformedBody, 0
+}
+
+// matchPath returns the status of the PathStatus key that best matches
+// method and path, 0 when none does.
+func matchPath(keys map[string]int, method, path string) int {
+	best, status := -1, 0
+	for key, st := range keys {
+		m, prefix, hasMethod := strings.Cut(key, " ")
+		if !hasMethod {
+			m, prefix = "", key
+		} else if m != method {
+			continue
+		}
+		if !strings.HasPrefix(path, prefix) ||
+			(len(path) > len(prefix) && !strings.HasSuffix(prefix, "/") && path[len(prefix)] != '/') {
+			continue
+		}
+		score := 2 * len(prefix)
+		if hasMethod {
+			score++
+		}
+		if score > best {
+			best, status = score, st
+		}
+	}
+	return status
 }
 
 // admit records a call in its token's one-second window unless the window
@@ -189,12 +248,14 @@ func (s *Sandbox) gate(w *statusWriter, r *http.Request) (proceed, malformed boo
 			return false, false
 		}
 	}
-	v, status := s.faults.decide(bearerToken(r), s.cfg.now())
+	v, status := s.faults.decide(r, s.cfg.now())
 	switch v {
 	case blockedAccount, rateLimited:
 		writeHTML(w, status)
 	case forcedStatus:
 		writeFault(w, status)
+	case pathStatus:
+		writePathFault(w, status)
 	case resetConn:
 		abort(w)
 	case malformedBody:
@@ -215,6 +276,17 @@ func writeFault(w http.ResponseWriter, status int) {
 	default:
 		writeProblem(w, status, "Injected fault")
 	}
+}
+
+// writePathFault answers a PathStatus fault: like writeFault, except that
+// a 403 is upstream's JSON refusal of one method rather than the HTML page
+// of a blocked account.
+func writePathFault(w http.ResponseWriter, status int) {
+	if status == http.StatusForbidden {
+		writeProblem(w, status, "Injected fault: access denied")
+		return
+	}
+	writeFault(w, status)
 }
 
 // abort drops the connection without an answer, with a TCP reset where

@@ -278,9 +278,10 @@ func TestFaultsConcurrent(t *testing.T) {
 		{EnforceRPS: 5, BlockAfter429s: 50},
 		{ResetConn: true, FailNext: 1},
 		{Latency: time.Millisecond},
+		{PathStatus: map[string]int{"/api/v4/contacts/chats": 403, "GET /api/v4/leads": 402}},
 		{},
 	}
-	allowed := map[int]bool{200: true, 204: true, 403: true, 429: true, 503: true}
+	allowed := map[int]bool{200: true, 204: true, 402: true, 403: true, 429: true, 503: true}
 	stop := make(chan struct{})
 	var flips sync.WaitGroup
 	flips.Go(func() {

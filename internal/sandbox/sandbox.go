@@ -2,14 +2,17 @@
 // REST API v4: an http.Handler seeded with deterministic demo data.
 //
 // It is the project's one fake upstream. The gateway serves it in dev mode and
-// every test runs it behind httptest.Server. It is written from the upstream
-// documentation (/work/shared/amocrm) and imports nothing from the project, so
-// the gateway's client and this emulator cannot share a bug.
+// every test runs it behind httptest.Server. It is written from amoCRM's
+// public API documentation (https://www.amocrm.ru/developers/content/crm_platform/api-reference)
+// and imports nothing from the project, so the gateway's client and this
+// emulator cannot share a bug.
 //
 // Besides the documented endpoints it offers what tests need: per-route call
-// counters, a log of every request, fault switches (latency, forced statuses,
-// malformed bodies, reset connections, the 7 rps limit and the account block)
-// and an OAuth 2.0 token endpoint with single-use refresh tokens.
+// counters, a log of every request, fault switches (latency, forced statuses
+// for every call or by path, malformed bodies, reset connections, the 7 rps
+// limit and the account block), a token without administrator rights
+// (WithNonAdminToken) and an OAuth 2.0 token endpoint with single-use
+// refresh tokens.
 //
 // Successful GET answers are memoised until the next write to the data, so
 // that under load the emulator costs little next to the gateway it serves
@@ -65,6 +68,8 @@ type config struct {
 	maxRecorded int
 	// noAnswerCache turns off the memo of GET answers (answercache.go).
 	noAnswerCache bool
+	// nonAdmin are accepted tokens of a user without admin rights (chats.go).
+	nonAdmin []string
 }
 
 // WithToken sets the bearer token every /api/v4 call must carry (default
@@ -232,6 +237,11 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeProblem(sw, http.StatusUnauthorized, "Unauthorized: a valid \"Authorization: Bearer <token>\" header is required")
 			return
 		}
+		// Before the answer cache, which is shared by all tokens.
+		if adminOnly[route] && s.nonAdmin(r) {
+			writeProblem(sw, http.StatusForbidden, "Access denied: the method needs account administrator rights")
+			return
+		}
 	}
 	switch {
 	case route == "" && pattern == "":
@@ -278,14 +288,15 @@ func (p *probeWriter) WriteHeader(code int) {
 	}
 }
 
-// authorized reports whether r carries the configured token or an unexpired
-// access token minted by the OAuth endpoint.
+// authorized reports whether r carries the configured token, a
+// WithNonAdminToken token or an unexpired access token minted by the OAuth
+// endpoint.
 func (s *Sandbox) authorized(r *http.Request) bool {
 	tok := bearerToken(r)
 	if tok == "" {
 		return false
 	}
-	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.token)) == 1 {
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.token)) == 1 || s.nonAdmin(r) {
 		return true
 	}
 	return s.oauth.accessValid(tok, s.cfg.now())
