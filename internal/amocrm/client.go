@@ -344,16 +344,37 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any) 
 // *RateLimitError. Transport failures, 5xx answers, malformed or oversize
 // bodies and a passed context deadline return errors matching
 // errors.Is(err, ErrUnavailable); context cancellation returns an error
-// matching context.Canceled. The *Response is returned whenever the upstream
-// answered; its body has been read and closed.
+// matching context.Canceled. When req is a write that may have reached
+// amoCRM but whose answer was not read in full, the error also matches
+// ErrOutcomeUnknown (see there). The *Response is returned whenever the
+// upstream answered; its body has been read and closed.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	ctx := req.Context()
 	op := req.Method + " " + c.relPath(req.URL)
 
+	var sent *sendTrace
+	if isWrite(req.Method) {
+		sent = new(sendTrace)
+		req = sent.trace(req)
+	}
 	resp, err := c.client.Do(req)
 	if err != nil {
+		var ce *credentialsError
+		if sent.mayHaveLeft() && !errors.As(err, &ce) {
+			return nil, outcomeUnknown(ctx, op, err)
+		}
 		return nil, transportError(ctx, op, err)
 	}
+	response, err := c.read(ctx, op, resp, v)
+	if err != nil && sent != nil && resp.StatusCode/100 == 2 {
+		// amoCRM took the write; what it made is lost with the body.
+		return response, outcomeUnknown(ctx, op, err)
+	}
+	return response, err
+}
+
+// read checks and decodes an answer for Do.
+func (c *Client) read(ctx context.Context, op string, resp *http.Response, v any) (*Response, error) {
 	body := resp.Body
 	defer body.Close()
 

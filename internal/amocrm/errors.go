@@ -22,6 +22,28 @@ var (
 	// and a passed context deadline.
 	ErrUnavailable = errors.New("amocrm: upstream unavailable")
 
+	// ErrOutcomeUnknown is matched by the error of a write (any method but
+	// GET, HEAD, OPTIONS and TRACE: amoCRM's POST and PATCH batches, a
+	// DELETE) that may have reached amoCRM but whose answer was not read in
+	// full, so the write may or may not have been applied: the connection
+	// was reset or timed out after the request was handed to it, the
+	// context's deadline passed while amoCRM was answering, the 2xx body
+	// was truncated, malformed or oversize, or the answer was a 502 or 504.
+	// A 502 or 504 comes from a proxy in front of amoCRM, not from amoCRM:
+	// the write may have been applied behind it. A 500 or 503 is amoCRM's
+	// own refusal and is not an unknown outcome.
+	//
+	// Such an error also matches ErrUnavailable (the upstream did not
+	// answer usefully), so a caller that tells the two apart tests
+	// ErrOutcomeUnknown first; and, after a cancellation, context.Canceled.
+	// A write that certainly never left — refused by a layer before sending
+	// (an error with a NotSent() bool method reporting true: rate budget,
+	// open circuit, call budget), or failed before a connection to amoCRM
+	// was obtained (dial failure) — never matches ErrOutcomeUnknown.
+	// Reading the entities back (e.g. by request_id or name) is the only way
+	// to learn what happened; replaying the write may duplicate it.
+	ErrOutcomeUnknown = errors.New("amocrm: outcome unknown: the write may have been applied")
+
 	// ErrNoCredentials is matched by the error of a call made without any
 	// token: no WithToken, no WithTokenSource and no ContextWithBearer. No HTTP
 	// request is sent.
@@ -112,9 +134,17 @@ func (e *ErrorResponse) Error() string {
 	return b.String()
 }
 
-// Is makes a 5xx ErrorResponse match ErrUnavailable.
+// Is makes a 5xx ErrorResponse match ErrUnavailable, and a 502 or 504
+// answer to a write match ErrOutcomeUnknown.
 func (e *ErrorResponse) Is(target error) bool {
-	return target == ErrUnavailable && e.Status >= 500
+	switch target {
+	case ErrUnavailable:
+		return e.Status >= 500
+	case ErrOutcomeUnknown:
+		return (e.Status == http.StatusBadGateway || e.Status == http.StatusGatewayTimeout) &&
+			e.Response != nil && e.Response.Request != nil && isWrite(e.Response.Request.Method)
+	}
+	return false
 }
 
 // RateLimitError is a 429 answer: the integration went over amoCRM's budget
