@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// elementJSON is a catalog (list) element, v4-reference §3.2.
+// elementJSON is a catalog (list) element, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api.
 type elementJSON struct {
 	ID                 int       `json:"id"`
 	CatalogID          int       `json:"catalog_id"`
@@ -38,7 +38,7 @@ func (st *store) renderElement(e *element, base string) elementJSON {
 // unknown catalog is a 404 problem+json (upstream's answer is unconfirmed;
 // sub-resources that do not exist answer 404 elsewhere in v4). A top-level
 // id / id[] parameter restricts the elements too: the PHP library sends
-// its catalog element filter that way (v4-reference §3.2).
+// its catalog element filter that way (https://www.amocrm.ru/developers/content/crm_platform/catalogs-api).
 func catalogElements(st *store, r *http.Request) (map[int]*element, *apiError) {
 	id, err := strconv.Atoi(r.PathValue("catalog_id"))
 	if err != nil || st.catalogs[id] == nil {

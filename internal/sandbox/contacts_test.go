@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// The examples below are the documentation's (contacts-api.ru.md), with the
+// The examples below are the documentation's (https://www.amocrm.ru/developers/content/crm_platform/contacts-api), with the
 // Markdown escapes removed. The sandbox runs with WithBaseURL set to the
 // documentation's host so hrefs compare verbatim.
 const docHost = "https://example.amocrm.ru"

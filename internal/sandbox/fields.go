@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Custom field types the sandbox knows (upstream has more; see v4-reference §8.1).
+// Custom field types the sandbox knows (upstream has more; see https://www.amocrm.ru/developers/content/crm_platform/custom-fields).
 const (
 	typeText      = "text"
 	typeTextarea  = "textarea"

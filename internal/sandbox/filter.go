@@ -9,7 +9,7 @@ import (
 )
 
 // This file parses filter[...] in every encoding upstream clients use
-// (v4-reference §5.1) and compiles it into predicates over entities.
+// (https://www.amocrm.ru/developers/content/crm_platform/filters-api) and compiles it into predicates over entities.
 
 // node is one level of the filter[...] tree. filter[id][]=1, filter[id][0]=1,
 // filter[id]=1 (repeated or not) all end up as values of the "id" node, either

@@ -6,7 +6,7 @@ import (
 	"slices"
 )
 
-// leadJSON is a lead as v4-reference §1.2 describes it, fields in the
+// leadJSON is a lead as https://www.amocrm.ru/developers/content/crm_platform/leads-api describes it, fields in the
 // documentation's order.
 type leadJSON struct {
 	ID                     int          `json:"id"`

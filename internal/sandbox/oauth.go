@@ -25,7 +25,7 @@ const (
 	DefaultRedirectURI  = "https://localhost/oauth/callback"
 )
 
-// Token lifetimes upstream documents (v4-reference §7.1); the access token
+// Token lifetimes upstream documents (https://developers.kommo.com/reference/get-token); the access token
 // lifetime is configurable with WithAccessTokenTTL.
 const (
 	refreshTokenTTL = 90 * 24 * time.Hour

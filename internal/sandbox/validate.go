@@ -25,7 +25,7 @@ const (
 
 // maxBodyBytes bounds request bodies; maxBatch bounds elements per write.
 // Upstream's batch limit is not documented (the community reports 500,
-// v4-reference §6.4); 500 is used so a client that never chunks is caught.
+// https://www.amocrm.com/developers/content/api/recommendations); 500 is used so a client that never chunks is caught.
 const (
 	maxBodyBytes = 8 << 20
 	maxBatch     = 500
