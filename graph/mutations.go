@@ -133,16 +133,13 @@ func (r *mutationResolver) updateContact(ctx context.Context, in *model.UpdateCo
 	c, _, err := r.Client.Contacts.UpdateOne(ctx, in.ID, req)
 	var resp *amocrm.ErrorResponse
 	switch {
-	case errors.As(err, &resp) && resp.Status == http.StatusNotFound:
-		// amoCRM answers a single update of an unknown id 404; the batch
-		// update reports the same as a NotFound validation error.
-		ue := userError(0, reqID, CodeNotFoundUpstream, fmt.Sprintf("amoCRM has no contact %d", in.ID))
-		ue.UpstreamPath = nil
-		return fail([]*model.UserError{ue})
+	case err == nil && c == nil, errors.As(err, &resp) && resp.Status == http.StatusNotFound:
+		// amoCRM answers a single update of an unknown id 404 (or, as it
+		// answers a read of one, 204); the batch update reports the same
+		// as a NotFound validation error.
+		return fail([]*model.UserError{userError(0, reqID, CodeNotFoundUpstream, fmt.Sprintf("amoCRM has no contact %d", in.ID))})
 	case err != nil:
 		return fail(r.writeFailure(ctx, err, []string{reqID}))
-	case c == nil:
-		c = &amocrm.Contact{ID: in.ID} // a 204: the write's answer named nothing more
 	}
 	c.RequestID = reqID
 	contacts, uerrs := writtenContacts(ctx, []*amocrm.Contact{c}, []string{reqID})
