@@ -13,7 +13,10 @@
 // A failure is a transport error or a 5xx answer. Any other answer (4xx and
 // 429 included: the upstream is alive) is a success. A request cancelled by
 // its caller, or refused by a layer below before it was sent, says nothing
-// about the upstream and is not counted.
+// about the upstream and is not counted; nor does a request that ran out of
+// its caller's time (its context's deadline) before the upstream had held
+// it for the breaker's patience: an overloaded gateway whose calls wait long
+// for their turn is not an outage of the upstream.
 package breaker
 
 import (
@@ -30,6 +33,9 @@ import (
 const (
 	DefaultThreshold = 5
 	DefaultCoolDown  = 10 * time.Second
+	// DefaultPatience: an upstream that has held a request a whole second
+	// without answering before the caller's deadline passed is failing it.
+	DefaultPatience = time.Second
 )
 
 // ErrOpen is matched (errors.Is) by the error of every request the Breaker
@@ -67,6 +73,7 @@ func (s State) String() string {
 type Breaker struct {
 	threshold int
 	coolDown  time.Duration
+	patience  time.Duration
 	onChange  func(from, to State)
 
 	state atomic.Int32 // written under mu; read without it by State
@@ -89,6 +96,13 @@ func WithThreshold(k int) Option { return func(b *Breaker) { b.threshold = k } }
 // through. It must be positive. Default: 10 s.
 func WithCoolDown(d time.Duration) Option { return func(b *Breaker) { b.coolDown = d } }
 
+// WithPatience sets how long the upstream must have held a request (from
+// when the transport began to connect for it, after any wait in layers
+// below the breaker) for the request's context deadline to count as a
+// failure. A deadline that passes sooner is the caller's time running out,
+// not the upstream failing. It must be positive. Default: 1 s.
+func WithPatience(d time.Duration) Option { return func(b *Breaker) { b.patience = d } }
+
 // WithOnStateChange sets a function called on every transition, for metrics
 // and logs. It is called synchronously, in transition order, while the
 // Breaker's lock is held: it must be quick and must not send requests through
@@ -99,7 +113,7 @@ func WithOnStateChange(fn func(from, to State)) Option {
 
 // New returns a closed Breaker. It fails when an option has an invalid value.
 func New(opts ...Option) (*Breaker, error) {
-	b := &Breaker{threshold: DefaultThreshold, coolDown: DefaultCoolDown}
+	b := &Breaker{threshold: DefaultThreshold, coolDown: DefaultCoolDown, patience: DefaultPatience}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(b)
@@ -111,6 +125,9 @@ func New(opts ...Option) (*Breaker, error) {
 	}
 	if b.coolDown <= 0 {
 		errs = append(errs, fmt.Errorf("breaker: cool-down must be positive, got %s", b.coolDown))
+	}
+	if b.patience <= 0 {
+		errs = append(errs, fmt.Errorf("breaker: patience must be positive, got %s", b.patience))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -376,7 +376,7 @@ func TestState_String(t *testing.T) {
 
 func TestNew_RejectsInvalidOptions(t *testing.T) {
 	t.Parallel()
-	for _, opt := range []breaker.Option{breaker.WithThreshold(0), breaker.WithCoolDown(0)} {
+	for _, opt := range []breaker.Option{breaker.WithThreshold(0), breaker.WithCoolDown(0), breaker.WithPatience(0)} {
 		if _, err := breaker.New(opt); err == nil {
 			t.Error("New succeeded, want an error")
 		}

@@ -72,9 +72,10 @@ func (c *credential) clock(now time.Time) time.Time {
 }
 
 // wait blocks until c's budget admits one request and returns how long that
-// took. It fails at once with *BudgetError when the wait would pass ctx's
-// deadline, and with ctx's error when ctx ends while waiting; either way the
-// reserved slot is given back.
+// took. It fails at once with *BudgetError when the request, once its turn
+// comes, would have less than needLeft before ctx's deadline, and with
+// ctx's error when ctx ends while waiting; either way the reserved slot is
+// given back.
 func (l *Limiter) wait(ctx context.Context, c *credential) (time.Duration, error) {
 	start := time.Now()
 	for {
@@ -82,7 +83,7 @@ func (l *Limiter) wait(ctx context.Context, c *credential) (time.Duration, error
 		now := time.Now()
 		r := c.lim.ReserveN(c.clock(now), 1) // burst >= 1, so always OK
 		delay := r.DelayFrom(now)
-		if dl, ok := ctx.Deadline(); ok && delay > 0 && !now.Add(delay).Before(dl) {
+		if dl, ok := ctx.Deadline(); ok && dl.Sub(now.Add(delay)) < l.needLeft() {
 			r.CancelAt(c.clock(now))
 			l.mu.Unlock()
 			return 0, &BudgetError{Wait: delay}

@@ -6,9 +6,11 @@ import (
 )
 
 // BudgetError is returned, without sending the request, when waiting for the
-// credential's budget would outlast the request's context deadline. Failing
-// at once leaves the caller its remaining time instead of spending it in a
-// queue that cannot end in time. Callers report it as RATE_LIMITED.
+// credential's budget would outlast the request's context deadline, or leave
+// it less time than the upstream's usual answer time (WithMinTimeLeft).
+// Failing at once leaves the caller its remaining time instead of spending
+// it in a queue that cannot end in time, and keeps requests that could only
+// time out from reaching amoCRM. Callers report it as RATE_LIMITED.
 type BudgetError struct {
 	// Wait is how long the request would have had to wait for its slot.
 	Wait time.Duration
@@ -16,7 +18,7 @@ type BudgetError struct {
 
 // Error says how far away the next slot is; it never names the credential.
 func (e *BudgetError) Error() string {
-	return fmt.Sprintf("ratelimit: upstream budget exhausted: the next slot is %s away, past the request deadline",
+	return fmt.Sprintf("ratelimit: upstream budget exhausted: the next slot is %s away, too late for the request deadline",
 		e.Wait.Round(time.Millisecond))
 }
 

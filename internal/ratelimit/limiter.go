@@ -59,12 +59,15 @@ type Limiter struct {
 	idle     time.Duration
 	observe  Observer
 	keyOf    func(*http.Request) string
+	minLeft  time.Duration
+	transit  time.Duration
 
 	salt [16]byte // keys are salted hashes, so memory never holds a token
 
 	mu        sync.Mutex
 	creds     map[credKey]*credential
 	lastSweep time.Time
+	lat       latency // the upstream's answer time, across credentials
 }
 
 // An Option configures a Limiter in New.
@@ -99,6 +102,18 @@ func WithMaxPause(d time.Duration) Option { return func(l *Limiter) { l.maxPause
 // dropping state never grants extra requests. Default: 5 min.
 func WithIdleTimeout(d time.Duration) Option { return func(l *Limiter) { l.idle = d } }
 
+// WithMinTimeLeft sets the floor of the time a request must have left
+// before its context's deadline to be sent: a request that, after waiting
+// for its slot, has less than this plus the upstream's usual answer time
+// (estimated from the answers so far) is refused with *BudgetError instead
+// of being sent to time out. It must not be negative. Default: 50 ms.
+func WithMinTimeLeft(d time.Duration) Option { return func(l *Limiter) { l.minLeft = d } }
+
+// WithTransitBound sets the longest a written request is assumed to take to
+// reach amoCRM; see DefaultTransitBound. It must not be negative.
+// Default: 50 ms.
+func WithTransitBound(d time.Duration) Option { return func(l *Limiter) { l.transit = d } }
+
 // WithObserver sets a metrics hook called with each admitted request's wait.
 func WithObserver(o Observer) Option { return func(l *Limiter) { l.observe = o } }
 
@@ -124,6 +139,8 @@ func New(opts ...Option) (*Limiter, error) {
 		pause:    DefaultPause,
 		maxPause: DefaultMaxPause,
 		idle:     DefaultIdleTimeout,
+		minLeft:  DefaultMinTimeLeft,
+		transit:  DefaultTransitBound,
 		keyOf:    func(r *http.Request) string { return r.Header.Get("Authorization") },
 		creds:    map[credKey]*credential{},
 	}
@@ -147,6 +164,12 @@ func New(opts ...Option) (*Limiter, error) {
 	}
 	if l.maxPause <= 0 {
 		errs = append(errs, fmt.Errorf("ratelimit: max pause must be positive, got %s", l.maxPause))
+	}
+	if l.minLeft < 0 {
+		errs = append(errs, fmt.Errorf("ratelimit: min time left must not be negative, got %s", l.minLeft))
+	}
+	if l.transit < 0 {
+		errs = append(errs, fmt.Errorf("ratelimit: transit bound must not be negative, got %s", l.transit))
 	}
 	if l.idle <= 0 {
 		errs = append(errs, fmt.Errorf("ratelimit: idle timeout must be positive, got %s", l.idle))

@@ -294,6 +294,8 @@ func TestNew_RejectsInvalidOptions(t *testing.T) {
 		{"ZeroPause", ratelimit.WithDefaultPause(0)},
 		{"ZeroMaxPause", ratelimit.WithMaxPause(0)},
 		{"ZeroIdle", ratelimit.WithIdleTimeout(0)},
+		{"NegativeMinTimeLeft", ratelimit.WithMinTimeLeft(-time.Millisecond)},
+		{"NegativeTransitBound", ratelimit.WithTransitBound(-time.Millisecond)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,17 +13,29 @@ type transport struct {
 
 // RoundTrip waits for the budget of the request's credential, sends the
 // request, and pauses the credential when the upstream answers 429 anyway.
-// A request that is refused is not sent and its body is closed.
+// A request that is refused is not sent and its body is closed: when its
+// turn would come too late, or comes with too little time left for the
+// upstream's usual answer time, the error is a *BudgetError.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	l := t.l
 	c := l.acquire(l.keyFor(req))
 	defer l.release(c)
 
+	ctx := req.Context()
 	start := time.Now()
-	_, err := l.wait(req.Context(), c)
-	slot := 0
+	_, err := l.wait(ctx, c)
+	var s slot
 	if err == nil {
-		slot, err = c.win.acquire(req.Context())
+		l.mu.Lock()
+		need := l.needLeft()
+		l.mu.Unlock()
+		if s, err = c.win.acquire(ctx, need); err == nil {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < need {
+				// The window's wait ate the time the bucket left.
+				c.win.abandon(s)
+				err = &BudgetError{Wait: time.Since(start)}
+			}
+		}
 	}
 	if err != nil {
 		if req.Body != nil {
@@ -35,10 +47,18 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.observe(time.Since(start))
 	}
 
-	resp, err := t.next.RoundTrip(req)
-	c.win.release(slot)
-	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
-		d, ok := RetryAfter(resp.Header, time.Now())
+	a := &arrival{w: c.win, s: s, transit: l.transit}
+	sent := time.Now()
+	resp, err := t.next.RoundTrip(a.trace(req))
+	now := time.Now()
+	a.finish(now)
+	if err != nil {
+		return nil, err
+	}
+	resp.Request = req
+	l.observeLatency(now.Sub(sent))
+	if resp.StatusCode == http.StatusTooManyRequests {
+		d, ok := RetryAfter(resp.Header, now)
 		if !ok || d <= 0 {
 			d = l.pause
 		}
