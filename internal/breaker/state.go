@@ -80,3 +80,19 @@ func (b *Breaker) transition(to State) {
 		b.onChange(from, to)
 	}
 }
+
+// ProbeDue reports whether the breaker is not closed but would let a probe
+// through now: open with its cool-down passed, or half-open with no probe
+// in flight. A readiness check uses it to learn, without client traffic,
+// that it is time to find out whether the upstream is back.
+func (b *Breaker) ProbeDue() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch b.State() {
+	case Open:
+		return time.Since(b.openedAt) >= b.coolDown
+	case HalfOpen:
+		return !b.probing
+	}
+	return false
+}

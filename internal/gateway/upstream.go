@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -34,12 +35,57 @@ type Upstream struct {
 	Client *amocrm.Client
 	// HoldsToken is true when the gateway has credentials of its own; false
 	// means each client's bearer token is forwarded.
-	HoldsToken bool
-	breaker    *breaker.Breaker
+	HoldsToken   bool
+	breaker      *breaker.Breaker
+	probing      atomic.Bool
+	probeTimeout time.Duration
 }
 
-// Ready reports whether upstream calls are being let through.
-func (u *Upstream) Ready() bool { return u.breaker == nil || u.breaker.State() != breaker.Open }
+// probePath is what a readiness probe asks amoCRM for: the account, the
+// cheapest call every token may make.
+//
+// amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/account-info
+const probePath = "api/v4/account"
+
+// Ready reports whether upstream calls are being let through. It needs no
+// client traffic to recover: once the open circuit's cool-down has passed,
+// a gateway holding its own token probes amoCRM in the background (one GET
+// of the account, spending one rate slot, at most once per cool-down, since
+// the breaker admits one probe and reopens for a new cool-down when it
+// fails) and is ready again as soon as the probe succeeds; a pass-through
+// gateway, which has no token to probe with, reports ready, so that the
+// next client call is let through as the probe.
+func (u *Upstream) Ready() bool {
+	if u.breaker == nil || u.breaker.State() == breaker.Closed {
+		return true
+	}
+	if !u.breaker.ProbeDue() {
+		return false
+	}
+	if !u.HoldsToken {
+		return true
+	}
+	u.probe()
+	return false
+}
+
+// probe sends one readiness probe unless one is under way. Its answer
+// reaches the breaker through the client's layers; Ready reads the result.
+func (u *Upstream) probe() {
+	if !u.probing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer u.probing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), u.probeTimeout)
+		defer cancel()
+		req, err := u.Client.NewRequest(ctx, http.MethodGet, probePath, nil)
+		if err != nil {
+			return
+		}
+		_, _ = u.Client.Do(req, nil) // any answer below 500 closes the circuit
+	}()
+}
 
 // NewUpstream builds the amoCRM client. Its layers, outermost first:
 // credentials (a long-lived token, OAuth with refresh and one replay on 401,
@@ -49,6 +95,12 @@ func (u *Upstream) Ready() bool { return u.breaker == nil || u.breaker.State() !
 // limiter so every attempt waits for a rate slot and an open circuit fails at
 // once; the limiter sits inside the breaker so refused calls never spend budget.
 func NewUpstream(cfg Config, log zerolog.Logger) (*Upstream, error) {
+	return newUpstream(cfg, log, breaker.DefaultCoolDown)
+}
+
+// newUpstream is NewUpstream with the circuit breaker's cool-down, which
+// tests shorten.
+func newUpstream(cfg Config, log zerolog.Logger, coolDown time.Duration) (*Upstream, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("AMOCRM_BASE_URL %q: want the account's URL, e.g. https://example.amocrm.ru", cfg.BaseURL)
@@ -57,7 +109,7 @@ func NewUpstream(cfg Config, log zerolog.Logger) (*Upstream, error) {
 	if timeout <= 0 {
 		timeout = 20 * time.Second
 	}
-	up := &Upstream{HoldsToken: cfg.AccessToken != "" || cfg.OAuth != nil}
+	up := &Upstream{HoldsToken: cfg.AccessToken != "" || cfg.OAuth != nil, probeTimeout: timeout}
 
 	var layers []func(http.RoundTripper) http.RoundTripper
 	opts := []amocrm.Option{
@@ -94,10 +146,16 @@ func NewUpstream(cfg Config, log zerolog.Logger) (*Upstream, error) {
 	if err != nil {
 		return nil, err
 	}
-	br, err := breaker.New(breaker.WithOnStateChange(func(from, to breaker.State) {
-		log.Warn().Str("from", from.String()).Str("to", to.String()).Msg("amoCRM circuit breaker")
-		cfg.Metrics.SetBreakerState(to.String())
-	}))
+	br, err := breaker.New(
+		breaker.WithCoolDown(coolDown),
+		// The upstream timeout covers the wait for a rate slot too: a call
+		// that ran out of time before amoCRM held it for half of it (or a
+		// second) was overload of the gateway, not an outage of amoCRM.
+		breaker.WithPatience(min(breaker.DefaultPatience, timeout/2)),
+		breaker.WithOnStateChange(func(from, to breaker.State) {
+			log.Warn().Str("from", from.String()).Str("to", to.String()).Msg("amoCRM circuit breaker")
+			cfg.Metrics.SetBreakerState(to.String())
+		}))
 	if err != nil {
 		return nil, err
 	}
