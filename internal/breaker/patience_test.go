@@ -42,4 +42,3 @@ func TestBreaker_DeadlinesCountOnlyAfterPatience(t *testing.T) {
 		})
 	}
 }
-

@@ -106,7 +106,7 @@ func WithIdleTimeout(d time.Duration) Option { return func(l *Limiter) { l.idle 
 // before its context's deadline to be sent: a request that, after waiting
 // for its slot, has less than this plus the upstream's usual answer time
 // (estimated from the answers so far) is refused with *BudgetError instead
-// of being sent to time out. It must not be negative. Default: 50 ms.
+// of being sent to time out. It must not be negative. Default: 100 ms.
 func WithMinTimeLeft(d time.Duration) Option { return func(l *Limiter) { l.minLeft = d } }
 
 // WithTransitBound sets the longest a written request is assumed to take to
@@ -121,7 +121,8 @@ func WithObserver(o Observer) Option { return func(l *Limiter) { l.observe = o }
 // integration, so when several credentials belong to one integration (e.g.
 // pass-through tokens of users of the same integration) they should share a
 // budget: key them by that integration. The returned value is hashed before
-// it is kept. Default: the request's Authorization header.
+// it is kept. Default: IntegrationKey (the integration and account a JWT
+// access token names, else the Authorization header).
 func WithKeyFunc(fn func(*http.Request) string) Option {
 	return func(l *Limiter) {
 		if fn != nil {
@@ -141,7 +142,7 @@ func New(opts ...Option) (*Limiter, error) {
 		idle:     DefaultIdleTimeout,
 		minLeft:  DefaultMinTimeLeft,
 		transit:  DefaultTransitBound,
-		keyOf:    func(r *http.Request) string { return r.Header.Get("Authorization") },
+		keyOf:    IntegrationKey,
 		creds:    map[credKey]*credential{},
 	}
 	for _, opt := range opts {
@@ -206,7 +207,7 @@ func (l *Limiter) Len() int {
 }
 
 // Wrap returns next behind the Limiter: each request waits for its
-// credential's budget (keyed by its Authorization header, or WithKeyFunc)
+// credential's budget (keyed by IntegrationKey, or WithKeyFunc)
 // before it is sent.
 // A nil next means http.DefaultTransport.
 func (l *Limiter) Wrap(next http.RoundTripper) http.RoundTripper {

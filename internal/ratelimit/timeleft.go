@@ -3,15 +3,18 @@ package ratelimit
 import "time"
 
 // DefaultMinTimeLeft is the least time a request must have before its
-// deadline, beyond the upstream's usual answer time, to be sent at all.
-const DefaultMinTimeLeft = 50 * time.Millisecond
+// deadline, beyond the upstream's expected answer time, to be sent at all:
+// room to read and decode the answer.
+const DefaultMinTimeLeft = 100 * time.Millisecond
 
-// latency estimates how long the upstream takes to answer, the way TCP
-// estimates a retransmission timeout (RFC 6298): a smoothed mean and a
-// smoothed mean deviation of the samples. srtt + 4·rttvar is a time within
-// which nearly every answer comes; a request with less time than that left
-// would most likely time out after spending a rate slot and, worse, make a
-// healthy upstream look like a failing one to a circuit breaker.
+// latency estimates how long the upstream takes to answer, in the manner of
+// TCP's round-trip estimator (RFC 6298): a smoothed mean and a smoothed mean
+// deviation of the samples. The mean plus twice the deviation is a time
+// within which most answers come; a request with less time than that left
+// would likely time out after spending a rate slot and, worse, make a
+// healthy upstream look like a failing one to a circuit breaker. Unlike
+// TCP's retransmission timeout it starts with no deviation: refusing a
+// request that would have been answered costs a client an error too.
 type latency struct {
 	srtt, rttvar time.Duration
 }
@@ -20,7 +23,7 @@ type latency struct {
 // headers.
 func (e *latency) observe(d time.Duration) {
 	if e.srtt == 0 {
-		e.srtt, e.rttvar = d, d/2
+		e.srtt = d
 		return
 	}
 	diff := e.srtt - d
@@ -33,7 +36,7 @@ func (e *latency) observe(d time.Duration) {
 
 // expected is the time within which an answer is expected: 0 until the
 // first sample.
-func (e *latency) expected() time.Duration { return e.srtt + 4*e.rttvar }
+func (e *latency) expected() time.Duration { return e.srtt + 2*e.rttvar }
 
 // needLeft is how much time before its deadline a request must have to be
 // sent: the floor plus the expected answer time. Call with l.mu held.

@@ -30,6 +30,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		need := l.needLeft()
 		l.mu.Unlock()
 		if s, err = c.win.acquire(ctx, need); err == nil {
+			l.mu.Lock()
+			need = l.needLeft() // answers that came meanwhile taught more
+			l.mu.Unlock()
 			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < need {
 				// The window's wait ate the time the bucket left.
 				c.win.abandon(s)
