@@ -275,3 +275,26 @@ func TestMutation_BadArgumentWritesNothing(t *testing.T) {
 		t.Errorf("%d upstream calls, want none: a write the answer does not report", n)
 	}
 }
+
+// TestPartialFailure_NonAdminToken: with a manager's token, amoCRM refuses
+// the chat methods (they need account-admin rights); every contact stays,
+// with its chats null and FORBIDDEN at their path.
+func TestPartialFailure_NonAdminToken(t *testing.T) {
+	t.Parallel()
+	gw := startGateway(t, sandbox.New(sandbox.WithNonAdminToken("manager")), withConfig(func(c *Config) { c.AccessToken = "manager" }))
+	r := gw.do(`{ contacts(first: 3) { nodes { id name chats { chatId } } } }`, nil)
+	var data struct {
+		Contacts struct{ Nodes []struct{ ID, Name string } } `json:"contacts"`
+	}
+	if err := json.Unmarshal(r.Data, &data); err != nil || len(data.Contacts.Nodes) != 3 {
+		t.Fatalf("data %s, errors %+v; want 3 contacts", r.Data, r.Errors)
+	}
+	if len(r.Errors) != 3 {
+		t.Fatalf("%d errors, want one per contact's chats: %+v", len(r.Errors), r.Errors)
+	}
+	for i := range r.Errors {
+		if r.code(i) != "FORBIDDEN" || len(r.Errors[i].Path) != 4 || r.Errors[i].Path[3] != "chats" {
+			t.Errorf("error %d: %+v", i, r.Errors[i])
+		}
+	}
+}

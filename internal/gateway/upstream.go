@@ -107,7 +107,7 @@ func newUpstream(cfg Config, log zerolog.Logger, coolDown time.Duration) (*Upstr
 	}
 	timeout := cfg.UpstreamTimeout
 	if timeout <= 0 {
-		timeout = 20 * time.Second
+		timeout = DefaultUpstreamTimeout
 	}
 	up := &Upstream{HoldsToken: cfg.AccessToken != "" || cfg.OAuth != nil, probeTimeout: timeout}
 

@@ -185,6 +185,7 @@ func New(opts ...Option) *Sandbox {
 // only where one documented route needs several patterns to avoid a
 // conflict with /api/v4/contacts/{id}.
 func (s *Sandbox) addRoutes() {
+	s.handle("GET /api/v4/account", "", s.getAccount)
 	s.handle("GET /api/v4/contacts", "", s.listContacts)
 	s.handle("GET /api/v4/contacts/{id}", "", s.getContact)
 	s.handle("POST /api/v4/contacts", "", s.createContacts)
