@@ -111,6 +111,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 		{"WRITE_TIMEOUT", "write-timeout", "30s", "how long a client may take to read an answer", false, nil},
 		{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory", false, nil},
 		{"UPSTREAM_TIMEOUT", "upstream-timeout", "20s", "timeout of one upstream call, waits for the rate limit included", false, nil},
+		{"UPSTREAM_TRANSIT_BOUND", "upstream-transit-bound", "50ms", "longest a sent request takes to reach amoCRM, which counts it on arrival; raise it for a gateway far from amoCRM's servers", false, nil},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown; never less than UPSTREAM_TIMEOUT and a margin, so a write amoCRM is carrying out is answered (a second signal exits at once)", false, nil},
 		{"SANDBOX_LATENCY", "sandbox-latency", "0s", "latency the embedded sandbox adds to each upstream call", false, nil},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", false, nil},
@@ -200,6 +201,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 	cfg.WriteTimeout = dur("WRITE_TIMEOUT")
 	cfg.APQCacheSize = int(num("APQ_CACHE_SIZE"))
 	cfg.UpstreamTimeout = dur("UPSTREAM_TIMEOUT")
+	cfg.TransitBound = dur("UPSTREAM_TRANSIT_BOUND")
 	cfg.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT")
 	cfg.SandboxLatency = dur("SANDBOX_LATENCY")
 	lc.Level, lc.Format = get("LOG_LEVEL"), get("LOG_FORMAT")

@@ -53,6 +53,9 @@ type Config struct {
 	WriteTimeout    time.Duration
 	APQCacheSize    int // default 1000
 	UpstreamTimeout time.Duration
+	// TransitBound is how long a sent request may take to reach amoCRM
+	// (see ratelimit.DefaultTransitBound); zero picks the default.
+	TransitBound    time.Duration
 	ShutdownTimeout time.Duration
 	SandboxLatency  time.Duration
 

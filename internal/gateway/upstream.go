@@ -162,7 +162,11 @@ func newUpstream(cfg Config, log zerolog.Logger, coolDown time.Duration) (*Upstr
 	up.breaker = br
 	layers = append(layers, rp.Wrap, br.Wrap)
 	if cfg.RPS > 0 {
-		rl, err := ratelimit.New(ratelimit.WithRate(cfg.RPS), ratelimit.WithObserver(cfg.Metrics.ObserveLimiterWait))
+		opts := []ratelimit.Option{ratelimit.WithRate(cfg.RPS), ratelimit.WithObserver(cfg.Metrics.ObserveLimiterWait)}
+		if cfg.TransitBound > 0 {
+			opts = append(opts, ratelimit.WithTransitBound(cfg.TransitBound))
+		}
+		rl, err := ratelimit.New(opts...)
 		if err != nil {
 			return nil, err
 		}

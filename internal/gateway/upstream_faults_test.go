@@ -184,6 +184,12 @@ func TestUpstream_SlowAmoCRMNo429(t *testing.T) {
 	_, u := startFaulty(t, sb, startSandbox(t, sb), breaker.DefaultCoolDown, func(c *Config) {
 		c.RPS = 7
 		c.UpstreamTimeout = 30 * time.Second
+		// The sandbox shares two cores with the whole -race suite: its
+		// "network" is the Go scheduler, which under that load can take
+		// longer than the production default (a datacentre link) to hand
+		// it a request. The guarantee is tested under that assumption;
+		// BenchmarkUpstream_SlowAmoCRM measures the default's throughput.
+		c.TransitBound = 300 * time.Millisecond
 	})
 	if err := slowLoad(t.Context(), u.Client, 28, 14); err != nil {
 		t.Error(err)

@@ -18,7 +18,24 @@ type credential struct {
 	inflight    int // requests waiting or being sent
 	lastUsed    time.Time
 	win         *window
+	// transit is this credential's transit bound (arrival.go): the
+	// Limiter's, doubled after each 429 amoCRM still sends, since a 429
+	// that the window should have prevented suggests requests reached
+	// amoCRM later than the bound assumed (or that another client spends
+	// the same budget: either way, fewer requests per second is the cure).
+	// It halves back towards the Limiter's after each transitDecay without
+	// a 429.
+	transit   time.Duration
+	widenedAt time.Time
 }
+
+// transitDecay is how long a widened transit bound lasts before it halves.
+const transitDecay = time.Minute
+
+// maxTransitBound caps how far 429s widen a credential's transit bound: at a
+// second the window holds each slot for two seconds after sending, which
+// no network delay of a live connection approaches.
+const maxTransitBound = time.Second
 
 // acquire returns the credential for key, creating it, and marks one request
 // in flight. It drops idle credentials at most once per idle timeout.
@@ -36,7 +53,7 @@ func (l *Limiter) acquire(key credKey) *credential {
 	}
 	c := l.creds[key]
 	if c == nil {
-		c = &credential{lim: rate.NewLimiter(l.limit(), l.burst), win: newWindow(int(l.rps))}
+		c = &credential{lim: rate.NewLimiter(l.limit(), l.burst), win: newWindow(int(l.rps)), transit: l.transit}
 		l.creds[key] = c
 	}
 	c.inflight++
@@ -52,14 +69,28 @@ func (l *Limiter) release(c *credential) {
 	c.lastUsed = time.Now()
 }
 
-// pauseFor stops every request of c for d from now. A shorter pause never
-// shortens a longer one already in force.
+// pauseFor stops every request of c for d from now, after amoCRM answered
+// a 429, and widens c's transit bound. A shorter pause never shortens a
+// longer one already in force.
 func (l *Limiter) pauseFor(c *credential, d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if until := time.Now().Add(d); until.After(c.pausedUntil) {
 		c.pausedUntil = until
 	}
+	c.transit = min(max(2*c.transit, 10*time.Millisecond), maxTransitBound)
+	c.widenedAt = time.Now()
+}
+
+// transitOf is c's transit bound now.
+func (l *Limiter) transitOf(c *credential) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.transit > l.transit && time.Since(c.widenedAt) >= transitDecay {
+		c.transit = max(c.transit/2, l.transit)
+		c.widenedAt = time.Now()
+	}
+	return c.transit
 }
 
 // clock is the time handed to c's bucket: now, or the end of a pause, so a

@@ -50,7 +50,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.observe(time.Since(start))
 	}
 
-	a := &arrival{w: c.win, s: s, transit: l.transit}
+	a := &arrival{w: c.win, s: s, transit: l.transitOf(c)}
 	sent := time.Now()
 	resp, err := t.next.RoundTrip(a.trace(req))
 	now := time.Now()

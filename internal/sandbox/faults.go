@@ -238,6 +238,10 @@ func (fs *faultState) latency() time.Duration {
 // gate applies the fault switches to one /api/v4 call. It reports whether
 // the call may proceed and whether its body must be mangled.
 func (s *Sandbox) gate(w *statusWriter, r *http.Request) (proceed, malformed bool) {
+	// The verdict is taken on arrival, as amoCRM counts a call against
+	// its rate limit when the call arrives, not when it is answered;
+	// the latency comes after.
+	v, status := s.faults.decide(r, s.cfg.now())
 	if d := s.faults.latency(); d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -248,7 +252,6 @@ func (s *Sandbox) gate(w *statusWriter, r *http.Request) (proceed, malformed boo
 			return false, false
 		}
 	}
-	v, status := s.faults.decide(r, s.cfg.now())
 	switch v {
 	case blockedAccount, rateLimited:
 		writeHTML(w, status)
