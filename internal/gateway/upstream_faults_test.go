@@ -137,7 +137,10 @@ func TestUpstream_HungIsUnavailableNotRateLimited(t *testing.T) {
 	t.Cleanup(hung.Close)
 	g, _ := startFaulty(t, nil, hung.URL, breaker.DefaultCoolDown, func(c *Config) {
 		c.RPS = 7
-		c.UpstreamTimeout = time.Second
+		// Long enough that the late calls' turns, a second after the first
+		// wave's, come well within their deadline even on a loaded machine;
+		// slots held until the answer would push them past it.
+		c.UpstreamTimeout = 2 * time.Second
 	})
 	queries := []string{
 		`{ contact(id: 3) { id } }`,
