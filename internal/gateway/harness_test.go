@@ -117,6 +117,20 @@ func (g *testGateway) data(query string, vars map[string]any, v any) {
 // calls counts the upstream requests whose route starts with prefix since the last reset.
 func (g *testGateway) calls(route string) int { return g.sb.Calls(route) }
 
+// wantCalls checks the upstream calls made since the last reset: want per
+// route, and total in all.
+func (g *testGateway) wantCalls(t *testing.T, want map[string]int, total int) {
+	t.Helper()
+	for route, n := range want {
+		if got := g.calls(route); got != n {
+			t.Errorf("%s: %d calls, want %d", route, got, n)
+		}
+	}
+	if got := g.sb.TotalCalls(); got != total {
+		t.Errorf("total upstream calls = %d, want %d (%+v)", got, total, g.sb.Requests())
+	}
+}
+
 // queries returns the raw query strings of upstream calls to route.
 func (g *testGateway) queries(route string) []string {
 	var out []string

@@ -77,14 +77,7 @@ func TestUpstreamCalls(t *testing.T) {
 			if len(r.Errors) > 0 {
 				t.Fatalf("errors: %+v", r.Errors)
 			}
-			for route, want := range tc.want {
-				if got := g.calls(route); got != want {
-					t.Errorf("%s: %d calls, want %d", route, got, want)
-				}
-			}
-			if got := g.sb.TotalCalls(); got != tc.total {
-				t.Errorf("total upstream calls = %d, want %d (%+v)", got, tc.total, g.sb.Requests())
-			}
+			g.wantCalls(t, tc.want, tc.total)
 		})
 	}
 }

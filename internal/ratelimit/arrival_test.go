@@ -39,17 +39,7 @@ func TestLimiter_HungUpstreamDoesNotHoldBudget(t *testing.T) {
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
 	rt := l.Wrap(base)
-	send := func(timeout time.Duration) error {
-		ctx, cancel := context.WithTimeout(t.Context(), timeout)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
-		req.Header.Set("Authorization", "Bearer one")
-		resp, err := rt.RoundTrip(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
-	}
+	send := func(timeout time.Duration) error { return getWithin(t, rt, srv.URL, timeout) }
 
 	var wg sync.WaitGroup
 	for range 7 { // the whole budget of a second, all hung
@@ -90,16 +80,7 @@ func TestLimiter_RefusesRequestsWithoutTimeLeft(t *testing.T) {
 	base := &http.Transport{}
 	t.Cleanup(base.CloseIdleConnections)
 	rt := l.Wrap(base)
-	send := func(timeout time.Duration) error {
-		ctx, cancel := context.WithTimeout(t.Context(), timeout)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
-		resp, err := rt.RoundTrip(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
-	}
+	send := func(timeout time.Duration) error { return getWithin(t, rt, srv.URL, timeout) }
 	if err := send(5 * time.Second); err != nil { // teaches the limiter the 200 ms answer time
 		t.Fatal(err)
 	}
@@ -117,4 +98,18 @@ func TestLimiter_RefusesRequestsWithoutTimeLeft(t *testing.T) {
 	if n := arrived.Load(); n != 1 {
 		t.Errorf("upstream received %d requests, want 1: a request without time left must not be sent", n)
 	}
+}
+
+// getWithin GETs url through rt with the given timeout, as credential
+// "one", and returns the round trip's error.
+func getWithin(t *testing.T, rt http.RoundTripper, url string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer one")
+	resp, err := rt.RoundTrip(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	return err
 }
