@@ -1,12 +1,15 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -295,6 +298,60 @@ func TestPartialFailure_NonAdminToken(t *testing.T) {
 	for i := range r.Errors {
 		if r.code(i) != "FORBIDDEN" || len(r.Errors[i].Path) != 4 || r.Errors[i].Path[3] != "chats" {
 			t.Errorf("error %d: %+v", i, r.Errors[i])
+		}
+	}
+}
+
+// TestPartialFailure_ItemMissingFromAnswer: an item amoCRM's write answer
+// leaves out is a user error (it may or may not have been written), never
+// a silently shorter list.
+func TestPartialFailure_ItemMissingFromAnswer(t *testing.T) {
+	t.Parallel()
+	dropLast := func(c *Config) {
+		target, _ := url.Parse(c.BaseURL)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		proxy.ModifyResponse = func(resp *http.Response) error {
+			if resp.Request.Method != http.MethodPost || resp.StatusCode != http.StatusOK {
+				return nil
+			}
+			var body map[string]any
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				return err
+			}
+			resp.Body.Close()
+			emb := body["_embedded"].(map[string]any)
+			items := emb["contacts"].([]any)
+			emb["contacts"] = items[:len(items)-1]
+			raw, _ := json.Marshal(body)
+			resp.Body = io.NopCloser(bytes.NewReader(raw))
+			resp.ContentLength = int64(len(raw))
+			resp.Header.Set("Content-Length", strconv.Itoa(len(raw)))
+			return nil
+		}
+		srv := httptest.NewServer(proxy)
+		t.Cleanup(srv.Close)
+		c.BaseURL = srv.URL
+	}
+	for _, sel := range []string{"id requestId", "id name"} {
+		gw := startGateway(t, nil, dropLast)
+		r := gw.do(`mutation { createContacts(input: [{name: "A", requestId: "a"}, {name: "B", requestId: "b"}]) {
+		  contacts { `+sel+` } userErrors { code index requestId } } }`, nil)
+		var data struct {
+			CreateContacts struct {
+				Contacts   []struct{ RequestID string }
+				UserErrors []struct {
+					Code      string
+					Index     int
+					RequestID string
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("%s: %s %+v", sel, r.Data, r.Errors)
+		}
+		p := data.CreateContacts
+		if len(p.Contacts) != 1 || len(p.UserErrors) != 1 || p.UserErrors[0].Code != "OUTCOME_UNKNOWN" || p.UserErrors[0].RequestID != "b" || p.UserErrors[0].Index != 1 {
+			t.Errorf("%s: payload %+v; want contact a and an OUTCOME_UNKNOWN for b", sel, p)
 		}
 	}
 }
