@@ -127,7 +127,9 @@ func WithDefaultQuery(q string) Option {
 }
 
 // Handler returns an http.Handler that serves the playground page at "/"
-// and its assets under "/playground/", sending queries to endpoint.
+// and its assets under "/playground/", sending queries to endpoint, and
+// subscriptions to the same endpoint over a WebSocket (graphql-transport-ws,
+// with the API key from the page's headers tab in connection_init).
 //
 // Mount it at the root of the gateway, or under a prefix with
 // http.StripPrefix: the page refers to its assets by relative URLs.
@@ -298,14 +300,22 @@ var hostSource = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.
 // reach a CDN would fail visibly in development instead of silently on an
 // air-gapped install; inline styles and data: URIs are allowed because
 // GraphiQL's components and its inlined fonts and icons rely on them.
+//
+// The page subscribes over a WebSocket to the endpoint's host. 'self'
+// covers ws: and wss: on the page's own host (CSP Level 3), but a source
+// naming another host matches only its own scheme, so an absolute endpoint
+// also gets its WebSocket scheme listed.
 func contentSecurityPolicy(endpoint string) string {
 	connect := "'self'"
 	if u, err := url.Parse(endpoint); err == nil && u.Host != "" && hostSource.MatchString(u.Host) {
 		switch u.Scheme {
-		case "http", "https":
-			connect += " " + u.Scheme + "://" + u.Host
+		case "http":
+			connect += " http://" + u.Host + " ws://" + u.Host
+		case "https":
+			connect += " https://" + u.Host + " wss://" + u.Host
 		case "":
-			connect += " " + u.Host
+			// Scheme-relative: the page's scheme picks one of each pair.
+			connect += " " + u.Host + " ws://" + u.Host + " wss://" + u.Host
 		}
 	}
 	return strings.Join([]string{

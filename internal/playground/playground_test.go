@@ -434,10 +434,10 @@ func TestContentSecurityPolicy(t *testing.T) {
 		wantConnect string
 	}{
 		{"/query", "connect-src 'self';"},
-		{"https://api.example.com/graphql", "connect-src 'self' https://api.example.com;"},
-		{"http://127.0.0.1:8080/query", "connect-src 'self' http://127.0.0.1:8080;"},
-		{"//gw.example.com/query", "connect-src 'self' gw.example.com;"},
-		{"https://[::1]:9000/query", "connect-src 'self' https://[::1]:9000;"},
+		{"https://api.example.com/graphql", "connect-src 'self' https://api.example.com wss://api.example.com;"},
+		{"http://127.0.0.1:8080/query", "connect-src 'self' http://127.0.0.1:8080 ws://127.0.0.1:8080;"},
+		{"//gw.example.com/query", "connect-src 'self' gw.example.com ws://gw.example.com wss://gw.example.com;"},
+		{"https://[::1]:9000/query", "connect-src 'self' https://[::1]:9000 wss://[::1]:9000;"},
 		{"ftp://files.example.com/x", "connect-src 'self';"},
 		{"https://a.example.com;script-src */x", "connect-src 'self';"},
 	}
@@ -508,4 +508,37 @@ func cssBodies(b *bundle) []byte {
 		all = append(all, b.assets[name].body...)
 	}
 	return all
+}
+
+// The bundle must carry a WebSocket client for subscriptions and the code
+// that points it at the endpoint with the credentials from the headers tab;
+// an earlier build stubbed graphql-ws out, and subscriptions failed with
+// "install graphql-ws". Minified code keeps string literals, so these stand
+// for the pieces: graphql-ws's subprotocol and first message, the
+// http(s)-to-ws(s) swap, and the connection_init payload's names.
+func TestBundle_SubscriptionClient(t *testing.T) {
+	t.Parallel()
+	b := loadBundleForTest(t)
+	var script []byte
+	for _, name := range b.manifest.Scripts {
+		script = append(script, b.assets[name].body...)
+	}
+	tests := []struct {
+		name, literal string
+	}{
+		{"graphql-transport-ws subprotocol", `"graphql-transport-ws"`},
+		{"connection_init message", `"connection_init"`},
+		{"wss for https pages", `"wss:"`},
+		{"ws for http pages", `"ws:"`},
+		{"X-API-Key credential", `"X-API-Key"`},
+		{"Authorization credential", `"Authorization"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if !bytes.Contains(script, []byte(tt.literal)) {
+				t.Errorf("the playground script lacks %s", tt.literal)
+			}
+		})
+	}
 }

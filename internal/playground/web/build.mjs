@@ -18,6 +18,18 @@ const webDir = path.dirname(fileURLToPath(import.meta.url));
 const distDir = path.resolve(webDir, '..', 'dist');
 const assetsDir = path.join(distDir, 'assets');
 
+// Only the bare specifier is stubbed: the playground's own import of
+// 'graphql-ws/client' must reach the real client (esbuild's alias option
+// would redirect that subpath too).
+const stubToolkitGraphqlWs = {
+  name: 'stub-toolkit-graphql-ws',
+  setup(build) {
+    build.onResolve({ filter: /^graphql-ws$/ }, () => ({
+      path: path.join(webDir, 'src', 'no-graphql-ws.js'),
+    }));
+  },
+};
+
 await rm(distDir, { recursive: true, force: true });
 
 const result = await esbuild.build({
@@ -38,7 +50,7 @@ const result = await esbuild.build({
   // License texts go to THIRD_PARTY_NOTICES.txt instead of the bundle.
   legalComments: 'none',
   define: { 'process.env.NODE_ENV': '"production"' },
-  alias: { 'graphql-ws': './src/no-graphql-ws.js' },
+  plugins: [stubToolkitGraphqlWs],
   // Any font or image that a stylesheet references by file (rather than as a
   // data: URI) is copied next to the bundle and served by the gateway too.
   loader: {

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Rebuilds the playground bundle from the lockfile and fails if the result
-# differs from the committed internal/playground/dist, so CI catches both a
-# stale dist and a build that is not reproducible.
+# Runs the unit tests of the playground's own sources, rebuilds the bundle
+# from the lockfile and fails if the result differs from the committed
+# internal/playground/dist, so CI catches both a stale dist and a build that
+# is not reproducible.
 #
 # Needs Node 20+ and the npm registry; run from anywhere inside the repo.
 set -eu
@@ -12,6 +13,7 @@ cd "$web"
 
 node verify-lock.mjs
 npm ci --no-audit --no-fund
+node --test test/
 npm run build
 
 cd "$dist"

@@ -6,16 +6,23 @@
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createClient } from 'graphql-ws/client';
 
+import { createPlaygroundFetcher, subscriptionURL } from './subscriptions.mjs';
 import 'graphiql/style.css';
 import './playground.css';
 
 const mount = document.getElementById('graphiql');
 const settings = mount.dataset;
+// A relative path keeps requests on the origin that served the page.
+const endpoint = settings.endpoint || '/query';
 
-const fetcher = createGraphiQLFetcher({
-  // A relative path keeps requests on the origin that served the page.
-  url: settings.endpoint || '/query',
+const fetcher = createPlaygroundFetcher({
+  httpFetcher: createGraphiQLFetcher({ url: endpoint }),
+  // Subscriptions use the same endpoint over a WebSocket on the page's own
+  // scheme and host, whichever name the browser reached the gateway by.
+  wsURL: subscriptionURL(endpoint, window.location.href),
+  createClient,
 });
 
 // shouldPersistHeaders is off so that credentials typed into the headers

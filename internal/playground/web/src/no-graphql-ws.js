@@ -1,7 +1,9 @@
-// Stand-in for the optional graphql-ws package.
+// Stand-in for the bare `graphql-ws` import inside @graphiql/toolkit.
 //
-// @graphiql/toolkit imports graphql-ws lazily, only when a subscriptionUrl is
-// configured. The playground configures none, so the real client would be dead
-// weight in the bundle; this empty module lets esbuild resolve the import, and
-// the toolkit reports its own "install graphql-ws" error if it is ever reached.
+// The toolkit imports graphql-ws lazily, only for its own subscriptionUrl and
+// wsClient options. The playground routes subscriptions itself (see
+// subscriptions.mjs) with the client from `graphql-ws/client`, so the
+// toolkit's import is never reached; resolving it to the package would bundle
+// graphql-ws's server half too (about 18 KiB minified). If it is ever reached,
+// the toolkit reports its own "install graphql-ws" error.
 export {};
