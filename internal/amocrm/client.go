@@ -49,6 +49,7 @@ type Client struct {
 	Customers *CustomersService
 	Leads     *LeadsService
 	Tags      *TagsService
+	Webhooks  *WebhooksService
 
 	client          *http.Client // shared, timed, with the transport layers composed in NewClient
 	userAgent       string
@@ -230,6 +231,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Customers = (*CustomersService)(&c.common)
 	c.Leads = (*LeadsService)(&c.common)
 	c.Tags = (*TagsService)(&c.common)
+	c.Webhooks = (*WebhooksService)(&c.common)
 	return c, nil
 }
 
