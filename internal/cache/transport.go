@@ -1,0 +1,84 @@
+package cache
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/amogql/amogql/internal/changes"
+)
+
+// Wrap returns a transport that answers GETs from the cache and sends the
+// rest to next. Put it outside the retry, breaker and rate-limit layers, so
+// an answer from the cache spends nothing of them. With a TTL of zero the
+// cache is off and Wrap returns next.
+//
+// A GET of the amoCRM API (a path under /api/v4/) is answered from the
+// cache when an answer for the same credential and URL was kept since the
+// last change of anything it shows; else it makes the upstream call, shared
+// with every concurrent GET of the same answer, and keeps a 200 or 204.
+// Any other method to the API (a write) drops what it may change both
+// before it is sent and after it returns, so a read racing it cannot keep
+// the answer from before it: a read that starts after the write returns
+// sees it.
+func (c *Cache) Wrap(next http.RoundTripper) http.RoundTripper {
+	if c.ttl == 0 {
+		return next
+	}
+	return &transport{c: c, next: next}
+}
+
+type transport struct {
+	c    *Cache
+	next http.RoundTripper
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rest, api := apiPath(req.URL.Path)
+	switch {
+	case !api:
+		return t.next.RoundTrip(req)
+	case req.Method == http.MethodGet:
+		return t.get(req, rest)
+	case req.Method == http.MethodHead || req.Method == http.MethodOptions:
+		return t.next.RoundTrip(req)
+	}
+	t.invalidateWrite(rest)
+	resp, err := t.next.RoundTrip(req)
+	t.invalidateWrite(rest)
+	return resp, err
+}
+
+func (t *transport) invalidateWrite(rest string) {
+	for _, name := range t.c.topics.invalidateWrite(rest) {
+		t.c.obs.CacheInvalidated(changes.Entity(name))
+	}
+}
+
+func (t *transport) get(req *http.Request, rest string) (*http.Response, error) {
+	c := t.c
+	if req.Body != nil && req.Body != http.NoBody || bypassed(req.Context()) {
+		return t.next.RoundTrip(req)
+	}
+	q, err := url.ParseQuery(req.URL.RawQuery)
+	if err != nil {
+		return t.next.RoundTrip(req)
+	}
+	p, ok := c.topics.readPlan(rest, q)
+	if !ok {
+		return t.next.RoundTrip(req)
+	}
+	u := req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
+	if len(q) > 0 {
+		u += "?" + q.Encode() // sorted by key, so the order of parameters does not matter
+	}
+	k := key{scope: c.scopeOf(req), method: req.Method, url: u}
+
+	// The generations are read before the upstream call, so a change
+	// reported during the call makes its answer stale at once.
+	snap := p.snapshot()
+	if a, ok := c.lookup(k, snap); ok {
+		c.obs.CacheHit(p.resource)
+		return a.response(req), nil
+	}
+	return c.share(req, t.next, &p, k, snap)
+}
