@@ -31,7 +31,7 @@ type accountJSON struct {
 // the API answers.
 func (s *Sandbox) getAccount(w http.ResponseWriter, _ *http.Request) {
 	writeHAL(w, accountJSON{
-		ID: AccountID, Name: "amogql sandbox", Subdomain: "sandbox", CreatedAt: 1577836800, CreatedBy: DefaultUserID,
+		ID: AccountID, Name: "amogql sandbox", Subdomain: accountSubdomain, CreatedAt: 1577836800, CreatedBy: DefaultUserID,
 		UpdatedAt: 1577836800, UpdatedBy: DefaultUserID, CurrentUserID: DefaultUserID, Country: "RU",
 		Currency: "RUB", CurrencySymbol: "₽", CustomersMode: "segments", IsUnsortedOn: true, ContactNameFmt: 1,
 	})

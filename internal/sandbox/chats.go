@@ -12,7 +12,8 @@ import (
 
 // WithNonAdminToken adds token as the bearer token of an account user
 // without administrator rights: every /api/v4 call accepts it except the
-// chat methods (GET and POST /api/v4/contacts/chats), which answer it 403
+// chat methods (GET and POST /api/v4/contacts/chats) and the webhook
+// methods (GET, POST and DELETE /api/v4/webhooks), which answer it 403
 // problem+json, since amoCRM makes them available to account
 // administrators only. It may be given several times.
 //
@@ -25,10 +26,15 @@ func WithNonAdminToken(token string) Option {
 	}
 }
 
-// adminOnly are the routes that need account administrator rights.
+// adminOnly are the routes that need account administrator rights: the
+// chat methods and the webhook methods
+// (https://www.amocrm.ru/developers/content/crm_platform/webhooks-api).
 var adminOnly = map[string]bool{
 	"GET /api/v4/contacts/chats":  true,
 	"POST /api/v4/contacts/chats": true,
+	"GET /api/v4/webhooks":        true,
+	"POST /api/v4/webhooks":       true,
+	"DELETE /api/v4/webhooks":     true,
 }
 
 // nonAdmin reports whether r carries a WithNonAdminToken token.

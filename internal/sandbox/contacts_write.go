@@ -209,6 +209,7 @@ func (s *Sandbox) createContacts(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	inputs, errs := parseContacts(st, items, false)
 	var out []writtenJSON
+	var written []*contact
 	if errs == nil {
 		for _, in := range inputs {
 			c := &contact{record: record{
@@ -218,10 +219,12 @@ func (s *Sandbox) createContacts(w http.ResponseWriter, r *http.Request) {
 			st.nextContactID++
 			st.applyContact(c, in, now, true)
 			st.contacts[c.ID] = c
+			written = append(written, c)
 			rid := in.requestID
 			out = append(out, writtenJSON{ID: c.ID, RequestID: &rid, Links: selfLink(base + "/api/v4/contacts/" + itoa(c.ID))})
 		}
 	}
+	s.emitContacts(base, hookAdd, written)
 	st.mu.Unlock()
 	if errs != nil {
 		writeAPIError(w, badRequest(errs))
@@ -254,14 +257,17 @@ func (s *Sandbox) updateContacts(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	inputs, errs := parseContacts(st, items, true)
 	var out []writtenJSON
+	var written []*contact
 	if errs == nil {
 		for _, in := range inputs {
 			c := st.contacts[in.id]
 			st.applyContact(c, in, now, false)
+			written = append(written, c)
 			name, updated, rid := c.Name, c.UpdatedAt, in.requestID
 			out = append(out, writtenJSON{ID: c.ID, Name: &name, UpdatedAt: &updated, RequestID: &rid, Links: selfLink(base + "/api/v4/contacts/" + itoa(c.ID))})
 		}
 	}
+	s.emitContacts(base, hookUpdate, written)
 	st.mu.Unlock()
 	if errs != nil {
 		writeAPIError(w, badRequest(errs))
@@ -298,6 +304,7 @@ func (s *Sandbox) updateContact(w http.ResponseWriter, r *http.Request) {
 	if c != nil {
 		if in, errs = parseContact(st, body, 0, true, id); errs == nil {
 			st.applyContact(c, in, now, false)
+			s.emitContacts(base, hookUpdate, []*contact{c})
 			name, updated := c.Name, c.UpdatedAt
 			out = writtenJSON{ID: c.ID, Name: &name, UpdatedAt: &updated, Links: selfLink(base + "/api/v4/contacts/" + itoa(c.ID))}
 		}

@@ -14,6 +14,12 @@
 // (WithNonAdminToken) and an OAuth 2.0 token endpoint with single-use
 // refresh tokens.
 //
+// It implements amoCRM's webhook subscriptions (/api/v4/webhooks) and, for
+// every write it applies, whoever made it, posts amoCRM-format webhooks to
+// the subscribed destinations, asynchronously and in order per destination
+// (webhooks.go, deliver.go, hookform.go). WaitDeliveries flushes them for
+// tests; Close stops them.
+//
 // Successful GET answers are memoised until the next write to the data, so
 // that under load the emulator costs little next to the gateway it serves
 // (WithoutAnswerCache turns this off).
@@ -70,6 +76,10 @@ type config struct {
 	noAnswerCache bool
 	// nonAdmin are accepted tokens of a user without admin rights (chats.go).
 	nonAdmin []string
+	// Webhook delivery (deliver.go).
+	hookTimeout      time.Duration
+	hookDisableAfter int
+	hookObserver     func(WebhookDelivery)
 }
 
 // WithToken sets the bearer token every /api/v4 call must carry (default
@@ -144,6 +154,7 @@ type Sandbox struct {
 	calls     callLog
 	faults    faultState
 	answers   *answerCache // nil when WithoutAnswerCache
+	hooks     *webhookHub
 }
 
 // New returns a Sandbox seeded with demo data unless WithoutDemoData is given.
@@ -157,6 +168,9 @@ func New(opts ...Option) *Sandbox {
 		accessTTL:   24 * time.Hour,
 		now:         time.Now,
 		maxRecorded: 100000,
+
+		hookTimeout:      DefaultWebhookTimeout,
+		hookDisableAfter: DefaultWebhookDisableAfter,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -171,6 +185,7 @@ func New(opts ...Option) *Sandbox {
 		seedDemo(s.store, cfg.contacts, cfg.seed)
 	}
 	s.oauth = newOAuthState(cfg)
+	s.hooks = newWebhookHub(cfg)
 	s.calls.init(cfg.maxRecorded)
 	s.faults.init(cfg.latency)
 	if !cfg.noAnswerCache {
@@ -205,6 +220,9 @@ func (s *Sandbox) addRoutes() {
 		s.handle("GET /api/v4/{entity_type}/tags", "GET /api/v4/"+e+"/tags", s.tagsHandler(e))
 		s.handle("GET /api/v4/"+e+"/custom_fields", "", s.customFieldsHandler(e))
 	}
+	s.handle("GET /api/v4/webhooks", "", s.listWebhooks)
+	s.handle("POST /api/v4/webhooks", "", s.subscribeWebhook)
+	s.handle("DELETE /api/v4/webhooks", "", s.unsubscribeWebhook)
 	s.handle("POST /oauth2/access_token", "", s.accessToken)
 }
 
