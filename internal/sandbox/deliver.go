@@ -123,16 +123,18 @@ type webhookHub struct {
 	timeout      time.Duration
 	disableAfter int
 	observer     func(WebhookDelivery)
+	baseURL      string          // WithBaseURL's, "" when unset
 	ctx          context.Context // cancelled by Close
 	cancel       context.CancelFunc
 	workers      sync.WaitGroup
 
-	mu      sync.Mutex
-	subs    map[string]*hookSub // by destination
-	nextID  int
-	pending int           // queued plus in flight
-	idle    chan struct{} // closed when pending drops to 0
-	closed  bool
+	mu       sync.Mutex
+	subs     map[string]*hookSub // by destination
+	lastBase string              // account link of the last write or subscription
+	nextID   int
+	pending  int           // queued plus in flight
+	idle     chan struct{} // closed when pending drops to 0
+	closed   bool
 }
 
 // hookSub is one subscription and its queue.
@@ -155,9 +157,9 @@ func newWebhookHub(cfg config) *webhookHub {
 			Transport:     tr,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		timeout: cfg.hookTimeout, disableAfter: cfg.hookDisableAfter, observer: cfg.hookObserver,
+		timeout: cfg.hookTimeout, disableAfter: cfg.hookDisableAfter, observer: cfg.hookObserver, baseURL: cfg.baseURL,
 		ctx: ctx, cancel: cancel,
-		subs: map[string]*hookSub{}, nextID: firstWebhookID, idle: closedChan(),
+		subs: map[string]*hookSub{}, lastBase: "http://127.0.0.1", nextID: firstWebhookID, idle: closedChan(),
 	}
 }
 
@@ -210,6 +212,14 @@ func (h *webhookHub) unsubscribe(dest string) {
 	}
 }
 
+// noteBase remembers the account link of a request, for the webhooks of
+// changes no request makes.
+func (h *webhookHub) noteBase(base string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lastBase = base
+}
+
 // wants reports whether an enabled subscription listens to any of
 // settings, so writes nobody listens to render no webhook.
 func (h *webhookHub) wants(settings ...string) bool {
@@ -237,12 +247,23 @@ func containsAny(have, want []string) bool {
 // enqueue queues, for every enabled subscription, one delivery holding
 // the events it listens to. It never blocks: it is called under the
 // store's write lock so that deliveries queue in the order writes apply.
-func (h *webhookHub) enqueue(account []formPair, events []hookEvent) {
+// base is the account link of the write's request; "" (a change no
+// request made) uses WithBaseURL's, else the last write's or
+// subscription's.
+func (h *webhookHub) enqueue(base string, events []hookEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return
 	}
+	switch {
+	case base != "":
+	case h.baseURL != "":
+		base = h.baseURL
+	default:
+		base = h.lastBase
+	}
+	account := accountPairs(base)
 	for _, sub := range h.subs {
 		if sub.Disabled {
 			continue

@@ -87,7 +87,8 @@ func writePair(b *strings.Builder, key, value string) {
 	b.WriteString(url.QueryEscape(value))
 }
 
-// accountPairs is the account part of every webhook.
+// accountPairs is the account part of every webhook; base is the scheme
+// and host of the account's API.
 func accountPairs(base string) []formPair {
 	return []formPair{
 		{"account[subdomain]", accountSubdomain},
@@ -101,6 +102,7 @@ func accountPairs(base string) []formPair {
 // the webhook shows the contacts as this write left them and deliveries
 // queue in the order writes apply.
 func (s *Sandbox) emitContacts(base, action string, cs []*contact) {
+	s.hooks.noteBase(base)
 	if len(cs) == 0 || !s.hooks.wants(action+"_contact") {
 		return
 	}
@@ -108,7 +110,17 @@ func (s *Sandbox) emitContacts(base, action string, cs []*contact) {
 	for i, c := range cs {
 		items[i] = s.store.hookRecord(entContacts, &c.record, "contact")
 	}
-	s.hooks.enqueue(accountPairs(base), []hookEvent{newHookEvent(entContacts, action, items)})
+	s.hooks.enqueue(base, []hookEvent{newHookEvent(entContacts, action, items)})
+}
+
+// emitEvent queues ev, a change no API request made (see DeleteContacts),
+// to every subscription that wants it. The caller holds the store's write
+// lock.
+func (s *Sandbox) emitEvent(ev hookEvent) {
+	if len(ev.items) == 0 || !s.hooks.wants(ev.setting) {
+		return
+	}
+	s.hooks.enqueue("", []hookEvent{ev})
 }
 
 // hookRecord renders the fields every entity shares, in the order of

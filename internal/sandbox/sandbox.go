@@ -17,8 +17,9 @@
 // It implements amoCRM's webhook subscriptions (/api/v4/webhooks) and, for
 // every write it applies, whoever made it, posts amoCRM-format webhooks to
 // the subscribed destinations, asynchronously and in order per destination
-// (webhooks.go, deliver.go, hookform.go). WaitDeliveries flushes them for
-// tests; Close stops them.
+// (webhooks.go, deliver.go, hookform.go). DeleteContacts and
+// RestoreContacts stand in for amoCRM's web interface, where those changes
+// are made. WaitDeliveries flushes deliveries for tests; Close stops them.
 //
 // Successful GET answers are memoised until the next write to the data, so
 // that under load the emulator costs little next to the gateway it serves

@@ -156,6 +156,7 @@ type store struct {
 	elements  map[int]*element
 	tags      map[string]map[int]*tag // entity type -> tag id -> tag
 	chats     map[string]*chatLink    // chat id -> link
+	trash     map[int]*contact        // contacts deleted by DeleteContacts
 
 	nextContactID  int
 	nextTagID      int
@@ -185,6 +186,7 @@ func newStore() *store {
 		elements:       map[int]*element{},
 		tags:           map[string]map[int]*tag{},
 		chats:          map[string]*chatLink{},
+		trash:          map[int]*contact{},
 		nextContactID:  firstNewContactID,
 		nextTagID:      firstNewTagID,
 		nextChatLinkID: firstNewChatLinkID,

@@ -104,6 +104,7 @@ func (s *Sandbox) subscribeWebhook(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, badRequest([]elementErrors{{RequestID: "0", Errors: errs}}))
 		return
 	}
+	s.hooks.noteBase(s.baseURL(r))
 	writeHAL(w, s.hooks.subscribe(in, s.cfg.now().Unix()))
 }
 
