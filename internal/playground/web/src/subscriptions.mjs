@@ -46,24 +46,27 @@ export function isSubscription(documentAST, operationName) {
 }
 
 // describeClose turns the CloseEvent a failed or dropped WebSocket ends with
-// into an Error that says what happened, since GraphiQL would print a
-// CloseEvent as an empty object.
+// into a GraphQL-style error, { message }, that says what happened: GraphiQL
+// would print a CloseEvent as an empty object, and an Error with its stack
+// trace. Anything else (GraphQL errors from the server) passes through.
 export function describeClose(event, url) {
   if (event == null || typeof event !== 'object' || !('code' in event)) return event;
   const reason = event.reason ? `: ${event.reason}` : '';
   switch (event.code) {
     case 4403:
-      return new Error(
-        `The gateway refused the subscription's credentials (WebSocket closed with 4403${reason}). ` +
+      return {
+        message:
+          `The gateway refused the subscription's credentials (WebSocket closed with 4403${reason}). ` +
           'Put the API key in the Headers tab as {"X-API-Key": "…"} (or "Authorization") and run again.',
-      );
+      };
     case 1006:
-      return new Error(
-        `Could not keep a WebSocket open to ${url} (code 1006, closed without a close frame). ` +
+      return {
+        message:
+          `Could not keep a WebSocket open to ${url} (code 1006, closed without a close frame). ` +
           'Is the gateway running, and does it serve subscriptions at this address?',
-      );
+      };
     default:
-      return new Error(`The subscription's WebSocket to ${url} closed with code ${event.code}${reason}.`);
+      return { message: `The subscription's WebSocket to ${url} closed with code ${event.code}${reason}.` };
   }
 }
 

@@ -64,6 +64,7 @@ test('isSubscription', () => {
 
 test('describeClose', () => {
   assert.match(describeClose({ code: 4403, reason: 'Forbidden' }, 'ws://h/query').message, /4403: Forbidden.*X-API-Key/);
+  assert.deepEqual(Object.keys(describeClose({ code: 4403, reason: '' }, 'ws://h/query')), ['message'], 'no stack trace');
   assert.match(describeClose({ code: 1006, reason: '' }, 'ws://h/query').message, /ws:\/\/h\/query \(code 1006/);
   assert.match(describeClose({ code: 4400, reason: 'bad' }, 'ws://h/query').message, /closed with code 4400: bad\.$/);
   const errors = [{ message: 'boom' }];
