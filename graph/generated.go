@@ -32,14 +32,18 @@ type ResolverRoot interface {
 	CatalogElementLink() CatalogElementLinkResolver
 	ChatLink() ChatLinkResolver
 	Company() CompanyResolver
+	CompanyChange() CompanyChangeResolver
 	Contact() ContactResolver
+	ContactChange() ContactChangeResolver
 	ContactConnection() ContactConnectionResolver
 	CustomFieldValue() CustomFieldValueResolver
 	Customer() CustomerResolver
 	Lead() LeadResolver
+	LeadChange() LeadChangeResolver
 	Mutation() MutationResolver
 	PageInfo() PageInfoResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -96,6 +100,13 @@ type ComplexityRoot struct {
 		UpdatedBy          func(childComplexity int) int
 	}
 
+	CompanyChange struct {
+		Action  func(childComplexity int) int
+		At      func(childComplexity int) int
+		Company func(childComplexity int) int
+		ID      func(childComplexity int) int
+	}
+
 	Contact struct {
 		AccountID          func(childComplexity int) int
 		CatalogElements    func(childComplexity int) int
@@ -122,6 +133,13 @@ type ComplexityRoot struct {
 		Tags               func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
 		UpdatedBy          func(childComplexity int) int
+	}
+
+	ContactChange struct {
+		Action  func(childComplexity int) int
+		At      func(childComplexity int) int
+		Contact func(childComplexity int) int
+		ID      func(childComplexity int) int
 	}
 
 	ContactConnection struct {
@@ -213,6 +231,13 @@ type ComplexityRoot struct {
 		UpdatedBy          func(childComplexity int) int
 	}
 
+	LeadChange struct {
+		Action func(childComplexity int) int
+		At     func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Lead   func(childComplexity int) int
+	}
+
 	LinkChatsPayload struct {
 		ChatLinks  func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -238,6 +263,12 @@ type ComplexityRoot struct {
 		Contact   func(childComplexity int, id int) int
 		Contacts  func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) int
 		Lead      func(childComplexity int, id int) int
+	}
+
+	Subscription struct {
+		CompanyChanged func(childComplexity int, ids []int, actions []model.ChangeAction) int
+		ContactChanged func(childComplexity int, ids []int, actions []model.ChangeAction) int
+		LeadChanged    func(childComplexity int, ids []int, actions []model.ChangeAction) int
 	}
 
 	Tag struct {
@@ -288,6 +319,9 @@ type CompanyResolver interface {
 	Leads(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Lead, error)
 	Customers(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Customer, error)
 }
+type CompanyChangeResolver interface {
+	Company(ctx context.Context, obj *model.Change) (*amocrm.Company, error)
+}
 type ContactResolver interface {
 	Phones(ctx context.Context, obj *amocrm.Contact) ([]string, error)
 	Emails(ctx context.Context, obj *amocrm.Contact) ([]string, error)
@@ -300,6 +334,9 @@ type ContactResolver interface {
 	Customers(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.Customer, error)
 	CatalogElements(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.CatalogElementLink, error)
 	Chats(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.ChatLink, error)
+}
+type ContactChangeResolver interface {
+	Contact(ctx context.Context, obj *model.Change) (*amocrm.Contact, error)
 }
 type ContactConnectionResolver interface {
 	Edges(ctx context.Context, obj *model.ContactConnection) ([]*model.ContactEdge, error)
@@ -320,6 +357,9 @@ type LeadResolver interface {
 	Contacts(ctx context.Context, obj *amocrm.Lead) ([]*amocrm.Contact, error)
 	CatalogElements(ctx context.Context, obj *amocrm.Lead) ([]*amocrm.CatalogElementLink, error)
 }
+type LeadChangeResolver interface {
+	Lead(ctx context.Context, obj *model.Change) (*amocrm.Lead, error)
+}
 type MutationResolver interface {
 	CreateContacts(ctx context.Context, input []*model.CreateContactInput) (*model.CreateContactsPayload, error)
 	UpdateContacts(ctx context.Context, input []*model.UpdateContactInput) (*model.UpdateContactsPayload, error)
@@ -335,6 +375,11 @@ type QueryResolver interface {
 	ChatLinks(ctx context.Context, contactIds []int, chatIds []string) ([]*amocrm.ChatLink, error)
 	Company(ctx context.Context, id int) (*amocrm.Company, error)
 	Lead(ctx context.Context, id int) (*amocrm.Lead, error)
+}
+type SubscriptionResolver interface {
+	ContactChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
+	LeadChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
+	CompanyChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -587,6 +632,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Company.UpdatedBy(childComplexity), true
 
+	case "CompanyChange.action":
+		if e.ComplexityRoot.CompanyChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyChange.Action(childComplexity), true
+	case "CompanyChange.at":
+		if e.ComplexityRoot.CompanyChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyChange.At(childComplexity), true
+	case "CompanyChange.company":
+		if e.ComplexityRoot.CompanyChange.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyChange.Company(childComplexity), true
+	case "CompanyChange.id":
+		if e.ComplexityRoot.CompanyChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyChange.ID(childComplexity), true
+
 	case "Contact.accountId":
 		if e.ComplexityRoot.Contact.AccountID == nil {
 			break
@@ -737,6 +807,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.UpdatedBy(childComplexity), true
+
+	case "ContactChange.action":
+		if e.ComplexityRoot.ContactChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactChange.Action(childComplexity), true
+	case "ContactChange.at":
+		if e.ComplexityRoot.ContactChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactChange.At(childComplexity), true
+	case "ContactChange.contact":
+		if e.ComplexityRoot.ContactChange.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactChange.Contact(childComplexity), true
+	case "ContactChange.id":
+		if e.ComplexityRoot.ContactChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactChange.ID(childComplexity), true
 
 	case "ContactConnection.edges":
 		if e.ComplexityRoot.ContactConnection.Edges == nil {
@@ -1136,6 +1231,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Lead.UpdatedBy(childComplexity), true
 
+	case "LeadChange.action":
+		if e.ComplexityRoot.LeadChange.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadChange.Action(childComplexity), true
+	case "LeadChange.at":
+		if e.ComplexityRoot.LeadChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadChange.At(childComplexity), true
+	case "LeadChange.id":
+		if e.ComplexityRoot.LeadChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadChange.ID(childComplexity), true
+	case "LeadChange.lead":
+		if e.ComplexityRoot.LeadChange.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadChange.Lead(childComplexity), true
+
 	case "LinkChatsPayload.chatLinks":
 		if e.ComplexityRoot.LinkChatsPayload.ChatLinks == nil {
 			break
@@ -1275,6 +1395,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Lead(childComplexity, args["id"].(int)), true
+
+	case "Subscription.companyChanged":
+		if e.ComplexityRoot.Subscription.CompanyChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_companyChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CompanyChanged(childComplexity, args["ids"].([]int), args["actions"].([]model.ChangeAction)), true
+	case "Subscription.contactChanged":
+		if e.ComplexityRoot.Subscription.ContactChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_contactChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ContactChanged(childComplexity, args["ids"].([]int), args["actions"].([]model.ChangeAction)), true
+	case "Subscription.leadChanged":
+		if e.ComplexityRoot.Subscription.LeadChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_leadChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.LeadChanged(childComplexity, args["ids"].([]int), args["actions"].([]model.ChangeAction)), true
 
 	case "Tag.color":
 		if e.ComplexityRoot.Tag.Color == nil {
@@ -1427,6 +1581,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2337,6 +2508,120 @@ type Customer {
   companies: [Company!]
 }
 `, BuiltIn: false},
+	{Name: "../schema/subscription.graphql", Input: `"""
+Live changes of amoCRM entities, as amoCRM reports them to the gateway by
+webhook (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format)
+and as the gateway's own mutations make them. Served on /query over
+graphql-transport-ws (a WebSocket; the API key goes in the connection_init
+payload as {"X-API-Key": "…"}, and a wrong one closes the socket with 4403)
+and over GraphQL over SSE (a POST with Accept: text/event-stream, one
+subscription per request, the API key in the X-API-Key header).
+
+A subscriber that falls too far behind (its buffer of undelivered changes
+fills up) gets one last payload with a SUBSCRIPTION_TOO_SLOW error and its
+stream ends: subscribe again and re-read what matters. Each change costs at
+most the amoCRM calls its selection needs, under the same depth and call
+limits as a query, counted per change.
+"""
+type Subscription {
+  """
+  Changes of contacts: added, edited, deleted or restored. Without ids, every
+  contact of the account; without actions, every kind of change.
+  """
+  contactChanged(
+    "Only changes of these contacts (at most 250 ids). Omitted or empty: every contact."
+    ids: [ID!]
+    "Only these kinds of change. Omitted or empty: every kind."
+    actions: [ChangeAction!]
+  ): ContactChange!
+  """
+  Changes of leads: added, edited (including a move to another stage or a new
+  responsible user), deleted or restored. Without ids, every lead; without
+  actions, every kind of change.
+  """
+  leadChanged(
+    "Only changes of these leads (at most 250 ids). Omitted or empty: every lead."
+    ids: [ID!]
+    "Only these kinds of change. Omitted or empty: every kind."
+    actions: [ChangeAction!]
+  ): LeadChange!
+  """
+  Changes of companies: added, edited, deleted or restored. Without ids, every
+  company; without actions, every kind of change.
+  """
+  companyChanged(
+    "Only changes of these companies (at most 250 ids). Omitted or empty: every company."
+    ids: [ID!]
+    "Only these kinds of change. Omitted or empty: every kind."
+    actions: [ChangeAction!]
+  ): CompanyChange!
+}
+
+"What happened to an entity, as amoCRM's webhooks report it (add, update, delete, restore)."
+enum ChangeAction {
+  "The entity was created."
+  ADDED
+  """
+  The entity was edited. For leads this includes a move to another stage
+  (amoCRM's status webhook) and a new responsible user (its responsible webhook).
+  """
+  UPDATED
+  "The entity was deleted (moved to amoCRM's trash); its field is null."
+  DELETED
+  "The entity was restored from amoCRM's trash."
+  RESTORED
+}
+
+"One change of a contact."
+type ContactChange {
+  "What happened."
+  action: ChangeAction!
+  "The changed contact's id."
+  id: ID!
+  "When the change happened, as amoCRM reports it; the time the gateway learnt of it when amoCRM gives none."
+  at: Time!
+  """
+  The contact as amoCRM answers right after the change, read with the fields
+  this subscription selects (one GET /api/v4/contacts/{id}, shared by every
+  subscriber with the same credentials and selection when the read cache is
+  on). Null when the action is DELETED (read without a call), or when amoCRM
+  no longer has the contact.
+  """
+  contact: Contact
+}
+
+"One change of a lead."
+type LeadChange {
+  "What happened."
+  action: ChangeAction!
+  "The changed lead's id."
+  id: ID!
+  "When the change happened, as amoCRM reports it; the time the gateway learnt of it when amoCRM gives none."
+  at: Time!
+  """
+  The lead as amoCRM answers right after the change, read with the fields
+  this subscription selects (one GET /api/v4/leads/{id}). Null when the
+  action is DELETED (read without a call), or when amoCRM no longer has the lead.
+  """
+  lead: Lead
+}
+
+"One change of a company."
+type CompanyChange {
+  "What happened."
+  action: ChangeAction!
+  "The changed company's id."
+  id: ID!
+  "When the change happened, as amoCRM reports it; the time the gateway learnt of it when amoCRM gives none."
+  at: Time!
+  """
+  The company as amoCRM answers right after the change, read with the fields
+  this subscription selects (one GET /api/v4/companies/{id}). Null when the
+  action is DELETED (read without a call), or when amoCRM no longer has the company.
+  """
+  company: Company
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2444,6 +2729,20 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
 
+func (ec *executionContext) childFields_CompanyChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_CompanyChange_action(ctx, field)
+	case "id":
+		return ec.fieldContext_CompanyChange_id(ctx, field)
+	case "at":
+		return ec.fieldContext_CompanyChange_at(ctx, field)
+	case "company":
+		return ec.fieldContext_CompanyChange_company(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyChange", field.Name)
+}
+
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2498,6 +2797,20 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_chats(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_ContactChange_action(ctx, field)
+	case "id":
+		return ec.fieldContext_ContactChange_id(ctx, field)
+	case "at":
+		return ec.fieldContext_ContactChange_at(ctx, field)
+	case "contact":
+		return ec.fieldContext_ContactChange_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactChange", field.Name)
 }
 
 func (ec *executionContext) childFields_ContactConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2676,6 +2989,20 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_catalogElements(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "action":
+		return ec.fieldContext_LeadChange_action(ctx, field)
+	case "id":
+		return ec.fieldContext_LeadChange_id(ctx, field)
+	case "at":
+		return ec.fieldContext_LeadChange_at(ctx, field)
+	case "lead":
+		return ec.fieldContext_LeadChange_lead(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadChange", field.Name)
 }
 
 func (ec *executionContext) childFields_LinkChatsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3063,6 +3390,72 @@ func (ec *executionContext) field_Query_lead_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_companyChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actions",
+		func(ctx context.Context, v any) ([]model.ChangeAction, error) {
+			return ec.unmarshalOChangeAction2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeActionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actions"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_contactChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actions",
+		func(ctx context.Context, v any) ([]model.ChangeAction, error) {
+			return ec.unmarshalOChangeAction2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeActionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actions"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_leadChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actions",
+		func(ctx context.Context, v any) ([]model.ChangeAction, error) {
+			return ec.unmarshalOChangeAction2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeActionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actions"] = arg1
 	return args, nil
 }
 
@@ -4086,6 +4479,107 @@ func (ec *executionContext) fieldContext_Company_customers(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _CompanyChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompanyChange", field, false, false, "ChangeAction")
+}
+
+func (ec *executionContext) _CompanyChange_id(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompanyChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CompanyChange_at(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTime2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompanyChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CompanyChange_company(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyChange_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CompanyChange().Company(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Company) graphql.Marshaler {
+			return ec.marshalOCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompany(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyChange_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4737,6 +5231,107 @@ func (ec *executionContext) fieldContext_Contact_chats(_ context.Context, field 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ChatLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactChange", field, false, false, "ChangeAction")
+}
+
+func (ec *executionContext) _ContactChange_id(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ContactChange_at(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTime2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ContactChange_contact(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactChange_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ContactChange().Contact(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ContactChange_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6381,6 +6976,107 @@ func (ec *executionContext) fieldContext_Lead_catalogElements(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _LeadChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadChange_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeAction) graphql.Marshaler {
+			return ec.marshalNChangeAction2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadChange_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadChange", field, false, false, "ChangeAction")
+}
+
+func (ec *executionContext) _LeadChange_id(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LeadChange_at(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTime2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadChange_lead(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadChange_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeadChange().Lead(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadChange_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LinkChatsPayload_chatLinks(ctx context.Context, field graphql.CollectedField, obj *model.LinkChatsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7005,6 +7701,138 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_contactChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_contactChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ContactChanged(ctx, fc.Args["ids"].([]int), fc.Args["actions"].([]model.ChangeAction))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNContactChange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_contactChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_contactChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_leadChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_leadChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().LeadChanged(ctx, fc.Args["ids"].([]int), fc.Args["actions"].([]model.ChangeAction))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNLeadChange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_leadChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_leadChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_companyChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_companyChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CompanyChanged(ctx, fc.Args["ids"].([]int), fc.Args["actions"].([]model.ChangeAction))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNCompanyChange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_companyChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompanyChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_companyChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -9510,6 +10338,55 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var companyChangeImplementors = []string{"CompanyChange"}
+
+func (ec *executionContext) _CompanyChange(ctx context.Context, sel ast.SelectionSet, obj *model.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, companyChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompanyChange")
+		case "action":
+			out.Values[i] = ec._CompanyChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "id":
+			out.Values[i] = ec._CompanyChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._CompanyChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "company":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CompanyChange_company(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactImplementors = []string{"Contact"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *amocrm.Contact) graphql.Marshaler {
@@ -9656,6 +10533,55 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_chats(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contactChangeImplementors = []string{"ContactChange"}
+
+func (ec *executionContext) _ContactChange(ctx context.Context, sel ast.SelectionSet, obj *model.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactChange")
+		case "action":
+			out.Values[i] = ec._ContactChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "id":
+			out.Values[i] = ec._ContactChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._ContactChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contact":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ContactChange_contact(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10234,6 +11160,55 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var leadChangeImplementors = []string{"LeadChange"}
+
+func (ec *executionContext) _LeadChange(ctx context.Context, sel ast.SelectionSet, obj *model.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadChange")
+		case "action":
+			out.Values[i] = ec._LeadChange_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "id":
+			out.Values[i] = ec._LeadChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._LeadChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lead":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadChange_lead(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var linkChatsPayloadImplementors = []string{"LinkChatsPayload"}
 
 func (ec *executionContext) _LinkChatsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LinkChatsPayload) graphql.Marshaler {
@@ -10463,6 +11438,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "contactChanged":
+		return ec._Subscription_contactChanged(ctx, fields[0])
+	case "leadChanged":
+		return ec._Subscription_leadChanged(ctx, fields[0])
+	case "companyChanged":
+		return ec._Subscription_companyChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var tagImplementors = []string{"Tag"}
@@ -11031,6 +12030,16 @@ func (ec *executionContext) marshalNCatalogElementLink2ᚖgithubᚗcomᚋamogql�
 	return ec._CatalogElementLink(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNChangeAction2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeAction(ctx context.Context, v any) (model.ChangeAction, error) {
+	var res model.ChangeAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeAction2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeAction(ctx context.Context, sel ast.SelectionSet, v model.ChangeAction) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNChatLink2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐChatLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.ChatLink) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -11063,6 +12072,14 @@ func (ec *executionContext) marshalNCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋ
 	return ec._Company(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCompanyChange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChange(ctx context.Context, sel ast.SelectionSet, v *model.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CompanyChange!")
+		return graphql.Null
+	}
+	return ec._CompanyChange(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -11085,6 +12102,14 @@ func (ec *executionContext) marshalNContact2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋ
 		return graphql.Null
 	}
 	return ec._Contact(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNContactChange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChange(ctx context.Context, sel ast.SelectionSet, v *model.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactChange!")
+		return graphql.Null
+	}
+	return ec._ContactChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐContactConnection(ctx context.Context, sel ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
@@ -11291,6 +12316,14 @@ func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋint
 		return graphql.Null
 	}
 	return ec._Lead(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadChange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChange(ctx context.Context, sel ast.SelectionSet, v *model.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadChange!")
+		return graphql.Null
+	}
+	return ec._LeadChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLinkChatInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLinkChatInputᚄ(ctx context.Context, v any) ([]*model.LinkChatInput, error) {
@@ -11659,6 +12692,42 @@ func (ec *executionContext) marshalOCatalogElementLink2ᚕᚖgithubᚗcomᚋamog
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCatalogElementLink2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCatalogElementLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOChangeAction2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeActionᚄ(ctx context.Context, v any) ([]model.ChangeAction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ChangeAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChangeAction2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOChangeAction2ᚕgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeActionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChangeAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeAction2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐChangeAction(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -132,6 +132,9 @@ var relations = map[string]map[string]string{
 	"UpdateContactsPayload": {"contacts": "Contact"},
 	"UpdateContactPayload":  {"contact": "Contact"},
 	"LinkChatsPayload":      {"chatLinks": "ChatLink"},
+	"ContactChange":         {"contact": "Contact"},
+	"LeadChange":            {"lead": "Lead"},
+	"CompanyChange":         {"company": "Company"},
 }
 
 // embedWith maps the relation fields amoCRM embeds only on request to the

@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/changes"
 )
 
 //go:generate go run github.com/99designs/gqlgen generate
@@ -15,6 +16,8 @@ import (
 type Resolver struct {
 	Client *amocrm.Client
 	Log    zerolog.Logger
+	// Changes feeds the subscriptions; nil: subscribing fails with an error.
+	Changes *changes.Hub
 }
 
 // ExampleQuery is the query the playground opens with: it shows a contact

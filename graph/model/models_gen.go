@@ -170,6 +170,22 @@ type Mutation struct {
 type Query struct {
 }
 
+// Live changes of amoCRM entities, as amoCRM reports them to the gateway by
+// webhook (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format)
+// and as the gateway's own mutations make them. Served on /query over
+// graphql-transport-ws (a WebSocket; the API key goes in the connection_init
+// payload as {"X-API-Key": "…"}, and a wrong one closes the socket with 4403)
+// and over GraphQL over SSE (a POST with Accept: text/event-stream, one
+// subscription per request, the API key in the X-API-Key header).
+//
+// A subscriber that falls too far behind (its buffer of undelivered changes
+// fills up) gets one last payload with a SUBSCRIPTION_TOO_SLOW error and its
+// stream ends: subscribe again and re-read what matters. Each change costs at
+// most the amoCRM calls its selection needs, under the same depth and call
+// limits as a query, counted per change.
+type Subscription struct {
+}
+
 // Identifies a tag to add or remove: by id or by name (one of them is required,
 // as amoCRM's tags_to_add and tags_to_delete require). An item with neither is
 // reported in userErrors with code INVALID_TAG, and nothing is written.
@@ -278,6 +294,71 @@ type UserError struct {
 	// The entity the error concerns when it exists in amoCRM: for READ_BACK_FAILED,
 	// the id of an entity that was written but could not be read back.
 	ID *int `json:"id,omitempty"`
+}
+
+// What happened to an entity, as amoCRM's webhooks report it (add, update, delete, restore).
+type ChangeAction string
+
+const (
+	// The entity was created.
+	ChangeActionAdded ChangeAction = "ADDED"
+	// The entity was edited. For leads this includes a move to another stage
+	// (amoCRM's status webhook) and a new responsible user (its responsible webhook).
+	ChangeActionUpdated ChangeAction = "UPDATED"
+	// The entity was deleted (moved to amoCRM's trash); its field is null.
+	ChangeActionDeleted ChangeAction = "DELETED"
+	// The entity was restored from amoCRM's trash.
+	ChangeActionRestored ChangeAction = "RESTORED"
+)
+
+var AllChangeAction = []ChangeAction{
+	ChangeActionAdded,
+	ChangeActionUpdated,
+	ChangeActionDeleted,
+	ChangeActionRestored,
+}
+
+func (e ChangeAction) IsValid() bool {
+	switch e {
+	case ChangeActionAdded, ChangeActionUpdated, ChangeActionDeleted, ChangeActionRestored:
+		return true
+	}
+	return false
+}
+
+func (e ChangeAction) String() string {
+	return string(e)
+}
+
+func (e *ChangeAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeAction", str)
+	}
+	return nil
+}
+
+func (e ChangeAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // The fields amoCRM can sort the contacts list by.
