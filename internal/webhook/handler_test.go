@@ -165,6 +165,7 @@ func TestHandler_Statuses(t *testing.T) {
 			if tt.want == 405 && got.header.Get("Allow") != "POST" {
 				t.Errorf("Allow = %q, want POST", got.header.Get("Allow"))
 			}
+			srv.Close() // waits for the handler: Publish and Observe run after the answer
 			rec.mu.Lock()
 			defer rec.mu.Unlock()
 			if called := len(rec.invalidated) == 1 && len(rec.published) == 1; called != tt.hooks {
