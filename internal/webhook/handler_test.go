@@ -312,3 +312,32 @@ func TestRedactPath(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHandler_Delivery measures one delivery over loopback, from the
+// client's send to Publish: the handler's share of a webhook's way to its
+// subscribers.
+func BenchmarkHandler_Delivery(b *testing.B) {
+	published := make(chan struct{}, 1)
+	h, err := NewHandler(HandlerConfig{
+		Secret:     testSecret,
+		Invalidate: func([]changes.Change) {},
+		Publish:    func([]changes.Change) { published <- struct{}{} },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body := fixture(b, "mixed")
+	client := srv.Client()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := client.Post(srv.URL+Path+testSecret, formType, bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		<-published
+	}
+}
