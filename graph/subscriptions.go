@@ -51,6 +51,10 @@ func (r *Resolver) changed(ctx context.Context, e changes.Entity, ids []int, act
 	}
 	sub := r.Changes.Subscribe(f)
 	end := endOf(ctx)
+	// A WebSocket outlives a hub that closes for a shutdown: the shutdown
+	// closes the socket with 1001, and the client subscribes again once it
+	// reconnects, which it would not do for a stream completed before that.
+	waitForSocket := graphql.HasOperationContext(ctx) && overWebsocket(graphql.GetOperationContext(ctx).Headers)
 	out := make(chan *model.Change)
 	go func() {
 		defer close(out)
@@ -59,6 +63,10 @@ func (r *Resolver) changed(ctx context.Context, e changes.Entity, ids []int, act
 			select {
 			case c, ok := <-sub.C:
 				if !ok {
+					if errors.Is(sub.Err(), changes.ErrClosed) && waitForSocket {
+						<-ctx.Done()
+						return
+					}
 					end.set(sub.Err())
 					return
 				}

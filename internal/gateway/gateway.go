@@ -24,6 +24,7 @@ import (
 	"github.com/amogql/amogql/graph"
 	"github.com/amogql/amogql/internal/accesslog"
 	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/changes"
 	"github.com/amogql/amogql/internal/gqlhttp"
 	"github.com/amogql/amogql/internal/loader"
 	"github.com/amogql/amogql/internal/metrics"
@@ -61,8 +62,13 @@ type Config struct {
 
 	// Metrics, if set, is served at /metrics and fed by every layer.
 	Metrics *metrics.Metrics
+	// Changes feeds the subscriptions; New makes one when it is nil.
+	Changes *changes.Hub
+	// KeepAlive is how often idle subscriptions are pinged; zero picks DefaultKeepAlive.
+	KeepAlive time.Duration
 
 	flights *inflight // set by Serve, which logs what a shutdown cuts
+	sockets *sockets  // set by Serve, which closes them on shutdown
 }
 
 // DefaultUpstreamTimeout is the timeout of one upstream call when
@@ -91,8 +97,17 @@ func (c Config) withDefaults() Config {
 // New builds the gateway's whole HTTP surface.
 func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	cfg = cfg.withDefaults()
-	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Client: up.Client, Log: log}}))
+	if cfg.Changes == nil {
+		cfg.Changes = changes.NewHub(0)
+	}
+	if cfg.sockets == nil {
+		cfg.sockets = newSockets()
+	}
+	gql := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Client: up.Client, Log: log, Changes: cfg.Changes}}))
 	gql.AddTransport(transport.Options{})
+	// Before GET and POST, which would claim WebSocket upgrades and SSE posts.
+	gql.AddTransport(newWebsocketTransport(cfg, up, cfg.sockets, log))
+	gql.AddTransport(newSSETransport(cfg))
 	gql.AddTransport(gqlhttp.GET{MaxResponseBytes: cfg.MaxResponseBytes, WriteTimeout: cfg.WriteTimeout})
 	gql.AddTransport(gqlhttp.POST{MaxBodyBytes: cfg.MaxBodyBytes, BodyTimeout: cfg.BodyTimeout,
 		MaxResponseBytes: cfg.MaxResponseBytes, WriteTimeout: cfg.WriteTimeout})
@@ -110,6 +125,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
 	gql.Use(gqlhttp.RepeatLimit{TokenLimit: tokenLimit, Cache: docs})
 	gql.Use(graph.Limits{MaxDepth: cfg.MaxDepth, MaxCalls: cfg.MaxUpstreamCalls})
+	gql.Use(graph.Subscriptions{Fresh: freshContext(up.Client, cfg.MaxUpstreamCalls, cfg.Metrics)})
 	gql.Use(graph.Lookahead{})
 	gql.Use(graph.MutationArguments{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(log))
@@ -154,7 +170,7 @@ func addRoutes(mux *http.ServeMux, cfg Config, gql http.Handler, up *Upstream) {
 		query = forwardBearer(m)(query)
 	}
 	query = limitCalls(cfg.MaxUpstreamCalls)(query)
-	query = requireAPIKey(cfg.APIKeys, m)(query)
+	query = keyInInit(requireAPIKey(cfg.APIKeys, m)(query), query)
 	query = limitBody(cfg.MaxBodyBytes, m)(query)
 	query = m.Middleware(query)
 	if len(cfg.CORSOrigins) > 0 {

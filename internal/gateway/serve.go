@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/amogql/amogql/internal/changes"
 	"github.com/amogql/amogql/internal/metrics"
 	"github.com/amogql/amogql/internal/sandbox"
 )
@@ -44,6 +45,10 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
 	cfg.flights = newInflight()
+	cfg.sockets = newSockets()
+	if cfg.Changes == nil {
+		cfg.Changes = changes.NewHub(0)
+	}
 	drain := drainTimeout(cfg)
 	// Request contexts derive from the server's own background context, not
 	// from ctx: the signal that starts the drain must not cancel the
@@ -53,6 +58,13 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	// Shutdown neither waits for WebSockets (hijacked) nor ends streams:
+	// close the sockets with 1001 and end every subscription, so SSE
+	// streams finish and the drain waits only for ordinary requests.
+	srv.RegisterOnShutdown(func() {
+		cfg.sockets.goingAway()
+		cfg.Changes.Close()
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info().Str("addr", ln.Addr().String()).Str("playground", "http://"+displayAddr(ln.Addr())+"/").
