@@ -82,10 +82,30 @@ func contains[T comparable](s []T, v T) bool {
 // DefaultBuffer is how many undelivered changes a subscription may hold.
 const DefaultBuffer = 64
 
-// dedupWindow is how long a change is remembered to drop repeats: amoCRM
-// may deliver one webhook more than once, and the gateway also learns of
-// its own writes by webhook.
+// dedupWindow is how long an entity's last change is remembered to drop
+// repeats: amoCRM may deliver one webhook more than once.
 const dedupWindow = time.Minute
+
+// entityID names one entity.
+type entityID struct {
+	Entity Entity
+	ID     int
+}
+
+// seenChange is the last change published for an entity.
+type seenChange struct {
+	Action Action
+	At     time.Time
+	seen   time.Time
+}
+
+// repeats reports whether c repeats last, the entity's previous change. An
+// entity cannot be added, deleted or restored twice in a row, so the same
+// action again is a repeated delivery whatever its time (a delete carries
+// none); updates repeat only with the same time.
+func (last seenChange) repeats(c Change) bool {
+	return last.Action == c.Action && (c.Action != Updated || last.At.Equal(c.At))
+}
 
 // Hub fans changes out to subscriptions. The zero value is not usable;
 // call NewHub.
@@ -94,7 +114,7 @@ type Hub struct {
 
 	mu     sync.Mutex
 	subs   map[*Subscription]struct{}
-	seen   map[Change]time.Time // keyed without Received
+	seen   map[entityID]seenChange
 	swept  time.Time
 	closed bool
 }
@@ -105,7 +125,7 @@ func NewHub(buffer int) *Hub {
 	if buffer <= 0 {
 		buffer = DefaultBuffer
 	}
-	return &Hub{buffer: buffer, subs: map[*Subscription]struct{}{}, seen: map[Change]time.Time{}}
+	return &Hub{buffer: buffer, subs: map[*Subscription]struct{}{}, seen: map[entityID]seenChange{}}
 }
 
 // Subscription receives the changes its filter selects on C, until C is
@@ -157,8 +177,8 @@ func (h *Hub) Len() int {
 }
 
 // Publish hands each change to the subscriptions that select it, and
-// reports how many changes were new (a repeat of a change published within
-// the last minute is dropped). It never blocks: a subscription whose buffer
+// reports how many changes were new (a repeat of an entity's last change,
+// published within the last minute, is dropped). It never blocks: a subscription whose buffer
 // is full is closed with ErrTooSlow.
 func (h *Hub) Publish(cs ...Change) int {
 	h.mu.Lock()
@@ -170,12 +190,11 @@ func (h *Hub) Publish(cs ...Change) int {
 	h.sweepLocked(now)
 	n := 0
 	for _, c := range cs {
-		key := c
-		key.Received = time.Time{}
-		if _, dup := h.seen[key]; dup {
+		key := entityID{c.Entity, c.ID}
+		if last, ok := h.seen[key]; ok && now.Sub(last.seen) < dedupWindow && last.repeats(c) {
 			continue
 		}
-		h.seen[key] = now
+		h.seen[key] = seenChange{Action: c.Action, At: c.At, seen: now}
 		n++
 		for s := range h.subs {
 			if !s.filter.match(c) {
@@ -218,8 +237,8 @@ func (h *Hub) sweepLocked(now time.Time) {
 		return
 	}
 	h.swept = now
-	for k, t := range h.seen {
-		if now.Sub(t) >= dedupWindow {
+	for k, last := range h.seen {
+		if now.Sub(last.seen) >= dedupWindow {
 			delete(h.seen, k)
 		}
 	}

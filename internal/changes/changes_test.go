@@ -16,15 +16,25 @@ func TestHub_FanOutFilterDedup(t *testing.T) {
 	n := h.Publish(
 		Change{Entity: Contacts, Action: Updated, ID: 7, At: at},
 		Change{Entity: Contacts, Action: Deleted, ID: 7, At: at},
-		Change{Entity: Contacts, Action: Deleted, ID: 7, At: at, Received: time.Now()}, // a repeated delivery
+		Change{Entity: Contacts, Action: Deleted, ID: 7, At: at.Add(time.Second), Received: time.Now()}, // a repeated delivery, timed on arrival
 	)
 	if n != 2 {
 		t.Errorf("Publish reported %d new changes, want 2", n)
 	}
-	if got := len(all.C); got != 2 {
-		t.Errorf("every-contact subscription got %d, want 2", got)
+	// Restored, deleted again and updated twice at different times are all news.
+	if n := h.Publish(
+		Change{Entity: Contacts, Action: Restored, ID: 7, At: at},
+		Change{Entity: Contacts, Action: Deleted, ID: 7, At: at},
+		Change{Entity: Contacts, Action: Updated, ID: 8, At: at},
+		Change{Entity: Contacts, Action: Updated, ID: 8, At: at.Add(time.Second)},
+		Change{Entity: Contacts, Action: Updated, ID: 8, At: at.Add(time.Second)},
+	); n != 4 {
+		t.Errorf("second Publish reported %d new changes, want 4", n)
 	}
-	if got := len(one.C); got != 1 || (<-one.C).Action != Deleted {
+	if got := len(all.C); got != 4 { // a buffer of 4: the fifth closes it
+		t.Errorf("every-contact subscription got %d, want 4", got)
+	}
+	if got := len(one.C); got != 2 || (<-one.C).Action != Deleted {
 		t.Errorf("filtered subscription got %d", got)
 	}
 	if got := len(leads.C); got != 0 {
