@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/amogql/amogql/internal/gateway"
+	"github.com/amogql/amogql/internal/webhook"
 )
 
 func main() {
@@ -113,6 +114,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 		{"UPSTREAM_TIMEOUT", "upstream-timeout", "20s", "timeout of one upstream call, waits for the rate limit included", false, nil},
 		{"UPSTREAM_TRANSIT_BOUND", "upstream-transit-bound", "50ms", "longest a sent request takes to reach amoCRM, which counts it on arrival; raise it for a gateway far from amoCRM's servers", false, nil},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown; never less than UPSTREAM_TIMEOUT and a margin, so a write amoCRM is carrying out is answered (a second signal exits at once)", false, nil},
+		{"WEBHOOK_SECRET", "webhook-secret", "", "turns on POST /webhooks/amocrm/{secret} for amoCRM's webhooks (1-256 of A-Z a-z 0-9 - . _ ~); with the embedded sandbox a random one is used", true, nil},
+		{"PUBLIC_URL", "public-url", "", "the gateway's external base URL; with WEBHOOK_SECRET and a credential the gateway holds, it registers PUBLIC_URL/webhooks/amocrm/SECRET with amoCRM", false, nil},
+		{"CACHE_TTL", "cache-ttl", "", "longest a cached amoCRM read is served without a change notice; default 5m when webhooks are on (WEBHOOK_SECRET or the embedded sandbox), else 0; 0 turns the cache off", false, nil},
 		{"SANDBOX_LATENCY", "sandbox-latency", "0s", "latency the embedded sandbox adds to each upstream call", false, nil},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", false, nil},
 		{"LOG_FORMAT", "log-format", "", "json or console; default console with the sandbox, json otherwise", false, nil},
@@ -204,6 +208,20 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 	cfg.TransitBound = dur("UPSTREAM_TRANSIT_BOUND")
 	cfg.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT")
 	cfg.SandboxLatency = dur("SANDBOX_LATENCY")
+	cfg.WebhookSecret = get("WEBHOOK_SECRET")
+	if cfg.WebhookSecret != "" {
+		if err := webhook.CheckSecret(cfg.WebhookSecret); err != nil {
+			errs = append(errs, fmt.Errorf("WEBHOOK_SECRET: %w", err))
+		}
+	}
+	cfg.PublicURL = strings.TrimRight(get("PUBLIC_URL"), "/")
+	if get("CACHE_TTL") != "" {
+		cfg.CacheTTL = dur("CACHE_TTL")
+	} else if cfg.WebhookSecret != "" || cfg.BaseURL == "" {
+		// Webhooks say when a cached read goes stale; without them only
+		// the TTL would, so the cache stays off unless asked for.
+		cfg.CacheTTL = 5 * time.Minute
+	}
 	lc.Level, lc.Format = get("LOG_LEVEL"), get("LOG_FORMAT")
 	if lc.Format == "" {
 		lc.Format = "json"

@@ -81,10 +81,25 @@ func (e *Entry) UpstreamCalls() int {
 	return e.upstreamCalls
 }
 
+// Option configures Middleware.
+type Option func(*options)
+
+type options struct{ redact func(path string) string }
+
+// WithPathRedactor logs each request's path as redact gives it back, for
+// routes whose path holds a secret (the webhook route's).
+func WithPathRedactor(redact func(path string) string) Option {
+	return func(o *options) { o.redact = redact }
+}
+
 // Middleware assigns each request an id (the client's X-Request-Id when it is
 // a sane token, a new one otherwise), echoes it in the response and logs the
 // request when it ends.
-func Middleware(log zerolog.Logger) func(http.Handler) http.Handler {
+func Middleware(log zerolog.Logger, opts ...Option) func(http.Handler) http.Handler {
+	o := options{redact: func(p string) string { return p }}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -101,7 +116,7 @@ func Middleware(log zerolog.Logger) func(http.Handler) http.Handler {
 			}
 			ev.Str("request_id", e.requestID).
 				Str("method", r.Method).
-				Str("path", r.URL.Path).
+				Str("path", o.redact(r.URL.Path)).
 				Int("status", sw.status).
 				Dur("duration", time.Since(start)).
 				Str("operation", e.operation).

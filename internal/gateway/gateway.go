@@ -64,6 +64,12 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// Changes feeds the subscriptions; New makes one when it is nil.
 	Changes *changes.Hub
+	// WebhookSecret turns on POST /webhooks/amocrm/{secret}; PublicURL is
+	// where amoCRM reaches the gateway, for registering that route.
+	WebhookSecret, PublicURL string
+	// CacheTTL is the longest a cached upstream read is served without a
+	// change notice; zero turns the read cache off.
+	CacheTTL time.Duration
 	// KeepAlive is how often idle subscriptions are pinged; zero picks DefaultKeepAlive.
 	KeepAlive time.Duration
 
@@ -159,7 +165,8 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 
 	mux := http.NewServeMux()
 	addRoutes(mux, cfg, gql, up)
-	return accesslog.Middleware(log)(cfg.flights.middleware(bodyDeadline(cfg.BodyTimeout)(mux)))
+	mountWebhook(mux, cfg, up, log)
+	return accesslog.Middleware(log, accesslog.WithPathRedactor(redactPaths))(cfg.flights.middleware(bodyDeadline(cfg.BodyTimeout)(mux)))
 }
 
 // addRoutes is the gateway's entire API surface, with each route's middleware.

@@ -22,13 +22,19 @@ import (
 // drain ends are logged and cut. ready, if not nil, is told the listening
 // address once requests are accepted.
 func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr string)) error {
-	if cfg.BaseURL == "" {
+	embedded := cfg.BaseURL == ""
+	if embedded {
 		url, stop, err := StartSandbox(sandbox.New(sandbox.WithLatency(cfg.SandboxLatency)))
 		if err != nil {
 			return err
 		}
 		defer stop()
 		cfg.BaseURL, cfg.AccessToken, cfg.OAuth = url, sandbox.DefaultToken, nil
+		// The sandbox delivers webhooks like amoCRM: the gateway subscribes
+		// to them itself, so subscriptions and the cache work at once.
+		if cfg.WebhookSecret == "" {
+			cfg.WebhookSecret = newWebhookSecret()
+		}
 		log.Info().Str("upstream", url).Msg("no AMOCRM_BASE_URL: serving the embedded sandbox (in-memory amoCRM with demo data)")
 	} else if (cfg.AccessToken != "" || cfg.OAuth != nil) && len(cfg.APIKeys) == 0 {
 		return errors.New("the gateway holds amoCRM credentials: set GATEWAY_API_KEYS so only your clients can use them")
@@ -67,8 +73,16 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if embedded && cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + displayAddr(ln.Addr())
+	}
+	live, stopLive := context.WithCancel(context.Background())
+	defer stopLive()
+	registerWebhook(live, cfg, up, log)
+	cfg.Metrics.WatchSubscriptions(cfg.Changes.Len)
 	log.Info().Str("addr", ln.Addr().String()).Str("playground", "http://"+displayAddr(ln.Addr())+"/").
-		Bool("api_keys", len(cfg.APIKeys) > 0).Float64("rps", cfg.RPS).Dur("shutdown_drain", drain).Msg("amogql listening")
+		Bool("api_keys", len(cfg.APIKeys) > 0).Float64("rps", cfg.RPS).Dur("shutdown_drain", drain).
+		Bool("webhooks", cfg.WebhookSecret != "").Dur("cache_ttl", cfg.CacheTTL).Msg("amogql listening")
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -124,5 +138,5 @@ func StartSandbox(sb *sandbox.Sandbox) (url string, stop func(), err error) {
 	}
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close(); sb.Close() }, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/amogql/amogql/internal/accesslog"
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/breaker"
+	"github.com/amogql/amogql/internal/cache"
 	"github.com/amogql/amogql/internal/oauth"
 	"github.com/amogql/amogql/internal/ratelimit"
 	"github.com/amogql/amogql/internal/retry"
@@ -35,7 +36,9 @@ type Upstream struct {
 	Client *amocrm.Client
 	// HoldsToken is true when the gateway has credentials of its own; false
 	// means each client's bearer token is forwarded.
-	HoldsToken   bool
+	HoldsToken bool
+	// Cache is the read cache in front of amoCRM; nil when it is off.
+	Cache        *cache.Cache
 	breaker      *breaker.Breaker
 	probing      atomic.Bool
 	probeTimeout time.Duration
@@ -79,7 +82,8 @@ func (u *Upstream) probe() {
 		defer u.probing.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), u.probeTimeout)
 		defer cancel()
-		req, err := u.Client.NewRequest(ctx, http.MethodGet, probePath, nil)
+		// A probe asks amoCRM itself, never the read cache.
+		req, err := u.Client.NewRequest(cache.Bypass(ctx), http.MethodGet, probePath, nil)
 		if err != nil {
 			return
 		}
@@ -89,7 +93,8 @@ func (u *Upstream) probe() {
 
 // NewUpstream builds the amoCRM client. Its layers, outermost first:
 // credentials (a long-lived token, OAuth with refresh and one replay on 401,
-// or the caller's own bearer), then retries of safe methods, the circuit
+// or the caller's own bearer), then the read cache (when CacheTTL is set),
+// retries of safe methods, the circuit
 // breaker, the per-credential rate limit, the per-operation call budget and
 // the request id, then the network. Retries sit outside the breaker and the
 // limiter so every attempt waits for a rate slot and an open circuit fails at
@@ -142,6 +147,14 @@ func newUpstream(cfg Config, log zerolog.Logger, coolDown time.Duration) (*Upstr
 		opts = append(opts, amocrm.WithToken(cfg.AccessToken))
 	}
 
+	if up.Cache, err = newCache(cfg); err != nil {
+		return nil, err
+	}
+	if up.Cache != nil {
+		// Outside retries, breaker and rate limit: an answer from the
+		// cache spends none of them.
+		layers = append(layers, up.Cache.Wrap)
+	}
 	rp, err := retry.New()
 	if err != nil {
 		return nil, err

@@ -60,6 +60,9 @@ type Metrics struct {
 
 	breakerMu  sync.Mutex
 	breakerNow string
+
+	live *live // the read cache, webhooks and subscriptions (live.go)
+	reg  *prometheus.Registry
 }
 
 // New builds the collectors, registers them with the Go runtime and process
@@ -116,6 +119,7 @@ func New() *Metrics {
 		routes:     newLabelSet(maxRoutes),
 		entities:   newLabelSet(maxSmallSets),
 		reasons:    newLabelSet(maxSmallSets),
+		live:       newLive(),
 	}
 
 	reg := prometheus.NewRegistry()
@@ -126,6 +130,8 @@ func New() *Metrics {
 		m.upstream, m.upstreamDur, m.limiterWait, m.batchSize,
 		m.breakerState, m.breakerMoves,
 	)
+	reg.MustRegister(m.live.collectors()...)
+	m.reg = reg
 	m.initSeries()
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		Registry:      reg, // counts its own scrape errors
