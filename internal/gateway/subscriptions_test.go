@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -680,4 +683,94 @@ func TestSubscriptions_BudgetAndCachePerOperation(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSubscriptions_OneReadPerChange: with the read cache on, a change
+// watched by many subscribers with the same credentials and selection costs
+// one upstream read between them, not one each.
+func TestSubscriptions_OneReadPerChange(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New()
+	gw, hub := startWithHub(t, sb, withConfig(func(c *Config) { c.CacheTTL = time.Minute }))
+	const sockets, perSocket = 5, 10
+	clients := make([]*wsClient, sockets)
+	for i := range clients {
+		c, _, err := dialWS(t, gw.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.init(nil)
+		for j := range perSocket {
+			c.subscribe(string(rune('a'+j)), `subscription { contactChanged(ids: [3]) { contact { name leads { id } } } }`)
+		}
+		clients[i] = c
+	}
+	subscribers(t, hub, sockets*perSocket)
+	sb.ResetCalls()
+	hub.Publish(contactChange(changes.Updated, 3, 300))
+	for _, c := range clients {
+		for range perSocket {
+			if r := c.next(); len(r.Errors) > 0 || !contains(string(r.Data["contactChanged"]), "Иван Иванов") {
+				t.Fatalf("got %s %+v", r.Data["contactChanged"], r.Errors)
+			}
+		}
+	}
+	if n := sb.TotalCalls(); n != 1 {
+		t.Errorf("%d subscribers of one change cost %d upstream calls, want 1 (%+v)", sockets*perSocket, n, sb.Requests())
+	}
+}
+
+// BenchmarkSubscriptions_Idle reports what an idle subscription holds in the
+// gateway: heap and stack bytes and goroutines, for 2 000 subscriptions
+// multiplexed 100 to a socket (the client side of each socket shares the
+// process and is counted).
+func BenchmarkSubscriptions_Idle(b *testing.B) {
+	const perSocket = 100
+	for b.Loop() {
+		func() {
+			sb := sandbox.New()
+			hub := changes.NewHub(0)
+			defer hub.Close()
+			up := httptest.NewServer(sb)
+			defer up.Close()
+			cfg := Config{BaseURL: up.URL, AccessToken: sandbox.DefaultToken, Changes: hub}
+			u, err := NewUpstream(cfg, zerolog.Nop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			gw := httptest.NewServer(New(zerolog.Nop(), cfg, u))
+			defer gw.Close()
+			const n = 2000
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			g0 := runtime.NumGoroutine()
+			var conns []*coderws.Conn
+			for i := 0; i < n/perSocket; i++ {
+				conn, _, err := coderws.Dial(b.Context(), "ws"+strings.TrimPrefix(gw.URL, "http")+"/query",
+					&coderws.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				conns = append(conns, conn)
+				_ = conn.Write(b.Context(), coderws.MessageText, []byte(`{"type":"connection_init"}`))
+				_, _, _ = conn.Read(b.Context())
+				for j := range perSocket {
+					msg := fmt.Sprintf(`{"type":"subscribe","id":"%d","payload":{"query":"subscription { contactChanged { id contact { name } } }"}}`, j)
+					_ = conn.Write(b.Context(), coderws.MessageText, []byte(msg))
+				}
+			}
+			for hub.Len() < n {
+				time.Sleep(10 * time.Millisecond)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heap-B/sub")
+			b.ReportMetric(float64(after.StackInuse-before.StackInuse)/n, "stack-B/sub")
+			b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/sub")
+			for _, c := range conns {
+				_ = c.CloseNow()
+			}
+		}()
+	}
 }
