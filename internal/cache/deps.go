@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -156,20 +155,26 @@ type shape struct {
 }
 
 func shapeOf(rest string) shape {
-	segs := strings.Split(rest, "/")
-	s := shape{root: segs[0], topic: segs[0]}
-	if len(segs) > 1 && isID(segs[1]) {
-		s.id, _ = strconv.Atoi(segs[1])
+	root, tail, _ := strings.Cut(rest, "/")
+	s := shape{root: root, topic: root}
+	if first, after, _ := strings.Cut(tail, "/"); isID(first) {
+		s.id, _ = strconv.Atoi(first)
 		s.hasID = true
+		tail = after
 	}
-	var names []string
-	for _, seg := range segs {
+	if tail == "" {
+		s.whole = true
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(root)
+	for seg := range strings.SplitSeq(tail, "/") {
 		if !isID(seg) {
-			names = append(names, seg)
+			b.WriteByte('/')
+			b.WriteString(seg)
 		}
 	}
-	s.topic = strings.Join(names, "/")
-	s.whole = s.topic == s.root && (len(segs) == 1 || (len(segs) == 2 && s.hasID))
+	s.topic = b.String()
 	return s
 }
 
@@ -219,9 +224,9 @@ func resourceOf(root string) string {
 	return "other"
 }
 
-// readPlan returns what a GET of rest (see apiPath) with query q depends
-// on, and false when it cannot be cached.
-func (ts *topics) readPlan(rest string, q url.Values) (plan, bool) {
+// readPlan returns what a GET of rest (see apiPath) with the given with=
+// values (comma-separated) depends on, and false when it cannot be cached.
+func (ts *topics) readPlan(rest, with string) (plan, bool) {
 	s := shapeOf(rest)
 	p := plan{resource: resourceOf(s.root)}
 	ok := true
@@ -244,11 +249,9 @@ func (ts *topics) readPlan(rest string, q url.Values) (plan, bool) {
 			ok = ok && p.add(&ts.get(dep).all)
 		}
 	}
-	for _, v := range q["with"] {
-		for w := range strings.SplitSeq(v, ",") {
-			if dep, embeds := withTopics[strings.TrimSpace(w)]; embeds {
-				ok = ok && p.add(&ts.get(dep).all)
-			}
+	for w := range strings.SplitSeq(with, ",") {
+		if dep, embeds := withTopics[strings.TrimSpace(w)]; embeds {
+			ok = ok && p.add(&ts.get(dep).all)
 		}
 	}
 	return p, ok

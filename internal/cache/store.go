@@ -15,7 +15,9 @@ import (
 type key struct {
 	scope  [sha256.Size]byte
 	method string
-	url    string // scheme, host, path and the canonical query
+	host   string
+	path   string
+	query  string // canonical: see readQuery
 }
 
 func (c *Cache) scopeOf(r *http.Request) [sha256.Size]byte {
@@ -55,9 +57,11 @@ func (a *answer) forKeeping() *answer {
 func (a *answer) response(req *http.Request) *http.Response {
 	var body io.ReadCloser = http.NoBody
 	if len(a.body) > 0 {
-		// A reader over the shared bytes: reading copies them out, and
-		// nothing can write through it.
-		body = io.NopCloser(bytes.NewReader(a.body))
+		// A reader of its own over the shared bytes: reading copies them
+		// out, and nothing can write through it.
+		r := new(bodyReader)
+		r.Reset(a.body)
+		body = r
 	}
 	return &http.Response{
 		Status:        a.statusLine,
@@ -71,6 +75,12 @@ func (a *answer) response(req *http.Request) *http.Response {
 		Request:       req,
 	}
 }
+
+// bodyReader is a replayed body: one allocation instead of a reader and a
+// closer.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
 
 func statusLine(code int) string {
 	return strconv.Itoa(code) + " " + http.StatusText(code)
@@ -96,7 +106,7 @@ type entry struct {
 const entryOverhead = 320
 
 func sizeOf(k key, a *answer) int64 {
-	n := int64(len(a.body) + len(k.url) + len(k.method) + entryOverhead)
+	n := int64(len(a.body) + len(k.host) + len(k.path) + len(k.query) + len(k.method) + entryOverhead)
 	for name, vs := range a.header {
 		n += int64(len(name))
 		for _, v := range vs {

@@ -10,15 +10,14 @@ import (
 
 func TestCache_MemoryBound(t *testing.T) {
 	t.Parallel()
-	big := strings.Repeat("x", 1000)
-	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/api/v4/huge":
-			w.Write([]byte(strings.Repeat("h", 5000)))
-		default:
-			w.Write([]byte(big))
+	// Pages of 1000 bytes; /api/v4/huge has 5000.
+	serve := func(w http.ResponseWriter, r *http.Request) {
+		n := 1000
+		if r.URL.Path == "/api/v4/huge" {
+			n = 5000
 		}
-	})
+		w.Write([]byte(strings.Repeat("x", n)))
+	}
 	tests := []struct {
 		name      string
 		opts      []Option
@@ -33,6 +32,7 @@ func TestCache_MemoryBound(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			up := newUpstream(t, serve)
 			c := newCache(t, tt.opts...)
 			hc := clientFor(c, up)
 			page := func(i int) string { return fmt.Sprintf("%s/api/v4/contacts?page=%d", up.URL, i) }
@@ -56,6 +56,7 @@ func TestCache_MemoryBound(t *testing.T) {
 	}
 	t.Run("AnswerOverEntryLimitServedNotKept", func(t *testing.T) {
 		t.Parallel()
+		up := newUpstream(t, serve)
 		c := newCache(t, WithMaxEntryBytes(4000))
 		hc := clientFor(c, up)
 		for range 2 {
@@ -69,6 +70,7 @@ func TestCache_MemoryBound(t *testing.T) {
 	})
 	t.Run("AnswerOverResponseLimitFails", func(t *testing.T) {
 		t.Parallel()
+		up := newUpstream(t, serve)
 		hc := clientFor(newCache(t, WithMaxResponseBytes(4000)), up)
 		if r := do(t.Context(), hc, http.MethodGet, up.URL+"/api/v4/huge", "t1"); r.err == nil {
 			t.Fatalf("got %d with %d bytes, want an error", r.status, len(r.body))

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/amogql/amogql/internal/changes"
 )
@@ -59,19 +58,15 @@ func (t *transport) get(req *http.Request, rest string) (*http.Response, error) 
 	if req.Body != nil && req.Body != http.NoBody || bypassed(req.Context()) {
 		return t.next.RoundTrip(req)
 	}
-	q, err := url.ParseQuery(req.URL.RawQuery)
-	if err != nil {
-		return t.next.RoundTrip(req)
-	}
-	p, ok := c.topics.readPlan(rest, q)
+	query, with, ok := readQuery(req.URL.RawQuery)
 	if !ok {
 		return t.next.RoundTrip(req)
 	}
-	u := req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
-	if len(q) > 0 {
-		u += "?" + q.Encode() // sorted by key, so the order of parameters does not matter
+	p, ok := c.topics.readPlan(rest, with)
+	if !ok {
+		return t.next.RoundTrip(req)
 	}
-	k := key{scope: c.scopeOf(req), method: req.Method, url: u}
+	k := key{scope: c.scopeOf(req), method: req.Method, host: req.URL.Host, path: req.URL.EscapedPath(), query: query}
 
 	// The generations are read before the upstream call, so a change
 	// reported during the call makes its answer stale at once.
