@@ -76,7 +76,7 @@ for attempt in 1 2 3; do
   log "starting the gateway with its sandbox on $AMOGQL_URL (attempt $attempt)"
   # No AMOCRM_BASE_URL: the embedded sandbox. No API keys: open /query.
   env -u AMOCRM_BASE_URL -u AMOCRM_ACCESS_TOKEN -u GATEWAY_API_KEYS \
-    ADDR="127.0.0.1:$PORT" LOG_LEVEL="${LOG_LEVEL:-warn}" \
+    ADDR="127.0.0.1:$PORT" LOG_LEVEL="${LOG_LEVEL:-info}" LOG_FORMAT=json \
     "$WORK_DIR/amogql" >"$WORK_DIR/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   status=0
@@ -92,6 +92,11 @@ for attempt in 1 2 3; do
   GATEWAY_PID=
 done
 [[ -n "$started" ]] || { log "could not start the gateway"; exit 1; }
+# The embedded sandbox's own address, for tests that change data behind the
+# gateway's back as another amoCRM user would (the start-up log names it).
+AMOGQL_UPSTREAM_URL=$(grep -o '"upstream":"[^"]*"' "$WORK_DIR/gateway.log" | head -n 1 | cut -d '"' -f 4)
+[[ -n "$AMOGQL_UPSTREAM_URL" ]] || { log "the gateway's log does not name its sandbox"; exit 1; }
+export AMOGQL_UPSTREAM_URL
 
 mkdir -p "$E2E_DIR/artifacts"
 log "running the tests"
