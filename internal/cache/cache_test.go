@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -249,7 +250,7 @@ func TestCache_WritesInvalidate(t *testing.T) {
 // (dropped again when it returns).
 func TestCache_WriteInvalidatesBeforeAndAfter(t *testing.T) {
 	t.Parallel()
-	arrived, release := make(chan struct{}), make(chan struct{})
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	var version atomic.Value
 	version.Store("v1")
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
@@ -262,11 +263,12 @@ func TestCache_WriteInvalidatesBeforeAndAfter(t *testing.T) {
 		// write is applied when the upstream answers it.
 		w.Write([]byte(version.Load().(string)))
 	})
+	t.Cleanup(sync.OnceFunc(func() { close(release) }))
 	hc := clientFor(newCache(t), up)
 	url := up.URL + "/api/v4/contacts"
 	get(t, hc, url)
 
-	wrote := make(chan result)
+	wrote := make(chan result, 1)
 	go func() { wrote <- do(t.Context(), hc, http.MethodPatch, url, "t1") }()
 	<-arrived
 	if r := get(t, hc, url); r.body != "v1" || up.count("GET /api/v4/contacts") != 2 {
@@ -287,7 +289,7 @@ func TestCache_WriteInvalidatesBeforeAndAfter(t *testing.T) {
 // to its caller but not kept.
 func TestCache_FetchRacingInvalidationIsNotKept(t *testing.T) {
 	t.Parallel()
-	arrived, release := make(chan struct{}), make(chan struct{})
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	var first atomic.Bool
 	first.Store(true)
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
@@ -297,12 +299,13 @@ func TestCache_FetchRacingInvalidationIsNotKept(t *testing.T) {
 		}
 		echo(w, r)
 	})
+	t.Cleanup(sync.OnceFunc(func() { close(release) }))
 	obs := &counter{}
 	c := newCache(t, WithObserver(obs))
 	hc := clientFor(c, up)
 	url := up.URL + "/api/v4/contacts/5"
 
-	done := make(chan result)
+	done := make(chan result, 1)
 	go func() { done <- do(t.Context(), hc, http.MethodGet, url, "t1") }()
 	<-arrived
 	c.Invalidate(changes.Contacts, 5)

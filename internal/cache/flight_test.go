@@ -11,16 +11,22 @@ import (
 )
 
 // blocking is an upstream handler that reports each call on arrived, holds
-// it until release is closed, and reports on ctxDone whether a held call's
-// context ended.
+// it until Release, and reports on ctxDone whether a held call's context
+// ended.
 type blocking struct {
 	arrived chan struct{}
 	release chan struct{}
+	Release func()
 	ctxDone chan bool
 }
 
-func newBlocking() *blocking {
-	return &blocking{arrived: make(chan struct{}, 100), release: make(chan struct{}), ctxDone: make(chan bool, 100)}
+// newBlocking returns a blocking handler released at the latest when the
+// test ends, so a failed test does not wait for it.
+func newBlocking(t *testing.T) *blocking {
+	b := &blocking{arrived: make(chan struct{}, 100), release: make(chan struct{}), ctxDone: make(chan bool, 100)}
+	b.Release = sync.OnceFunc(func() { close(b.release) })
+	t.Cleanup(b.Release)
+	return b
 }
 
 func (b *blocking) serve(w http.ResponseWriter, r *http.Request) {
@@ -32,6 +38,15 @@ func (b *blocking) serve(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		b.ctxDone <- true
 	}
+}
+
+// blockingUpstream serves a blocking handler; the handler is released
+// before the server closes, which waits for it.
+func blockingUpstream(t *testing.T) (*upstream, *blocking) {
+	var b *blocking
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { b.serve(w, r) })
+	b = newBlocking(t)
+	return up, b
 }
 
 // waitMisses waits until n GETs missed the cache (made or joined a call).
@@ -49,8 +64,7 @@ func waitMisses(t *testing.T, obs *counter, n int) {
 func TestCache_ConcurrentMissesShareOneCall(t *testing.T) {
 	t.Parallel()
 	const screens = 30
-	b := newBlocking()
-	up := newUpstream(t, b.serve)
+	up, b := blockingUpstream(t)
 	obs := &counter{missed: make(chan struct{}, screens)}
 	c := newCache(t, WithObserver(obs))
 	hc := clientFor(c, up)
@@ -61,7 +75,7 @@ func TestCache_ConcurrentMissesShareOneCall(t *testing.T) {
 		go func() { results <- do(t.Context(), hc, http.MethodGet, url, "t1") }()
 	}
 	waitMisses(t, obs, screens)
-	close(b.release)
+	b.Release()
 	var bodies []string
 	for range screens {
 		r := <-results
@@ -87,8 +101,7 @@ func TestCache_ConcurrentMissesShareOneCall(t *testing.T) {
 // after a change never shares a call that started before it.
 func TestCache_MissAfterInvalidationDoesNotJoinOlderCall(t *testing.T) {
 	t.Parallel()
-	b := newBlocking()
-	up := newUpstream(t, b.serve)
+	up, b := blockingUpstream(t)
 	obs := &counter{missed: make(chan struct{}, 2)}
 	c := newCache(t, WithObserver(obs))
 	hc := clientFor(c, up)
@@ -100,7 +113,7 @@ func TestCache_MissAfterInvalidationDoesNotJoinOlderCall(t *testing.T) {
 	c.Invalidate(changes.Contacts, 5)
 	go func() { results <- do(t.Context(), hc, http.MethodGet, url, "t1") }()
 	waitMisses(t, obs, 1)
-	close(b.release)
+	b.Release()
 	<-results
 	<-results
 	if got := up.total(); got != 2 {
@@ -115,8 +128,7 @@ func TestCache_CancelledWaiter(t *testing.T) {
 	t.Parallel()
 	t.Run("OthersStillServed", func(t *testing.T) {
 		t.Parallel()
-		b := newBlocking()
-		up := newUpstream(t, b.serve)
+		up, b := blockingUpstream(t)
 		obs := &counter{missed: make(chan struct{}, 2)}
 		hc := clientFor(newCache(t, WithObserver(obs)), up)
 		url := up.URL + "/api/v4/contacts"
@@ -134,7 +146,7 @@ func TestCache_CancelledWaiter(t *testing.T) {
 		if r := <-first; r.err == nil {
 			t.Fatal("cancelled caller got an answer, want its context's error")
 		}
-		close(b.release)
+		b.Release()
 		if r := <-second; r.err != nil || r.status != 200 {
 			t.Fatalf("other caller: %d %v, want 200", r.status, r.err)
 		}
@@ -147,10 +159,10 @@ func TestCache_CancelledWaiter(t *testing.T) {
 	})
 	t.Run("LastOneEndsTheCall", func(t *testing.T) {
 		t.Parallel()
-		b := newBlocking()
-		up := newUpstream(t, b.serve)
+		up, b := blockingUpstream(t)
 		obs := &counter{missed: make(chan struct{}, 2)}
-		hc := clientFor(newCache(t, WithObserver(obs)), up)
+		c := newCache(t, WithObserver(obs))
+		hc := clientFor(c, up)
 		url := up.URL + "/api/v4/contacts"
 
 		ctx, cancel := context.WithCancel(t.Context())
@@ -162,11 +174,17 @@ func TestCache_CancelledWaiter(t *testing.T) {
 		<-b.arrived
 		cancel()
 		wg.Wait()
+		c.mu.Lock()
+		left := len(c.flights)
+		c.mu.Unlock()
+		if left != 0 {
+			t.Fatalf("%d calls still under way with nobody waiting for them", left)
+		}
 		if !<-b.ctxDone {
 			t.Error("the shared call went on with nobody waiting for it")
 		}
 		// A later read starts a new call rather than joining the ended one.
-		close(b.release)
+		b.Release()
 		if r := get(t, hc, url); r.status != 200 {
 			t.Fatalf("later read: %d, want 200", r.status)
 		}
