@@ -216,8 +216,9 @@ func (c *Cache) Bytes() int64 {
 type bypassKey struct{}
 
 // Bypass returns a copy of ctx whose GETs skip the cache: they are neither
-// answered from it nor kept. A readiness probe needs that, since it must
-// reach amoCRM.
+// answered from it nor kept, for a read that must reach amoCRM whatever was
+// kept. (Reads of the account, the webhook registrations and the event log
+// are never kept anyway.) Writes under it still drop what they change.
 func Bypass(ctx context.Context) context.Context {
 	return context.WithValue(ctx, bypassKey{}, true)
 }

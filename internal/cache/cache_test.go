@@ -27,6 +27,9 @@ func TestCache_HitAfterMiss(t *testing.T) {
 		{"UnderBasePath", "/acct/api/v4/companies", "/acct/api/v4/companies", 1, 200},
 		{"OtherQuery", "/api/v4/contacts?page=1", "/api/v4/contacts?page=2", 2, 200},
 		{"NotTheAPI", "/oauth2/access_token", "/oauth2/access_token", 2, 200},
+		{"AccountLive", "/api/v4/account", "/api/v4/account", 2, 200},
+		{"WebhooksLive", "/api/v4/webhooks", "/api/v4/webhooks", 2, 200},
+		{"EventsLive", "/api/v4/events?filter[entity]=contact", "/api/v4/events?filter[entity]=contact", 2, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,8 +219,8 @@ func TestCache_WritesInvalidate(t *testing.T) {
 		{"CatalogElement", http.MethodPatch, "/api/v4/catalogs/3/elements/9",
 			[]string{"/api/v4/catalogs/3/elements", "/api/v4/leads/5?with=catalog_elements"},
 			[]string{"/api/v4/leads/5"}},
-		{"DeleteUnderBasePath", http.MethodDelete, "/acct/api/v4/webhooks",
-			[]string{"/acct/api/v4/webhooks"},
+		{"DeleteUnderBasePath", http.MethodDelete, "/acct/api/v4/tasks/5",
+			[]string{"/acct/api/v4/tasks", "/acct/api/v4/tasks/5"},
 			[]string{"/acct/api/v4/contacts"}},
 	}
 	for _, tt := range tests {

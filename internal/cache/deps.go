@@ -224,10 +224,20 @@ func resourceOf(root string) string {
 	return "other"
 }
 
+// uncached are the roots whose answers are never kept, since no change
+// notice covers them and their readers need them live: the account (what a
+// readiness probe asks for), the webhook registrations (checked to notice
+// that amoCRM disabled one) and the event log (read to catch up on lost
+// webhooks).
+var uncached = map[string]bool{"account": true, "webhooks": true, "events": true}
+
 // readPlan returns what a GET of rest (see apiPath) with the given with=
 // values (comma-separated) depends on, and false when it cannot be cached.
 func (ts *topics) readPlan(rest, with string) (plan, bool) {
 	s := shapeOf(rest)
+	if uncached[s.root] {
+		return plan{}, false
+	}
 	p := plan{resource: resourceOf(s.root)}
 	ok := true
 	switch {

@@ -91,7 +91,7 @@ func TestCache_Bypass(t *testing.T) {
 	up := newUpstream(t, echo)
 	c := newCache(t)
 	hc := clientFor(c, up)
-	url := up.URL + "/api/v4/account"
+	url := up.URL + "/api/v4/users/1"
 	get(t, hc, url)
 	for range 2 {
 		if r := do(Bypass(t.Context()), hc, http.MethodGet, url, "t1"); r.err != nil {
