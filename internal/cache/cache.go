@@ -186,7 +186,7 @@ func New(opts ...Option) (*Cache, error) {
 
 // Invalidate drops what was read of an entity type: every list and embed
 // of it, and the entities of the given ids (every entity when no id is
-// given). Call it when amoCRM reports a change (a webhook), before
+// given, or when an id is zero, i.e. unknown). Call it when amoCRM reports a change (a webhook), before
 // acknowledging the report: no read that starts after Invalidate returns
 // sees an answer fetched before it. entity is a changes.Entity
 // ("contacts", "leads", "companies", "customers") or another resource named

@@ -158,6 +158,7 @@ func TestCache_Invalidate(t *testing.T) {
 		{"ByIDKeptByOtherID", "/api/v4/contacts/5", changes.Contacts, []int{6}, false},
 		{"ByIDBySameID", "/api/v4/contacts/5", changes.Contacts, []int{5}, true},
 		{"ByIDByUnknownIDs", "/api/v4/contacts/5", changes.Contacts, nil, true},
+		{"ByIDByZeroID", "/api/v4/contacts/5", changes.Contacts, []int{0}, true},
 		{"ContactByItsCompany", "/api/v4/contacts/5", changes.Companies, []int{3}, true},
 		{"LeadByItsCompany", "/api/v4/leads?filter[id][]=1", changes.Companies, nil, true},
 		{"CompanyKeptByContact", "/api/v4/companies/5", changes.Contacts, []int{1}, false},

@@ -78,13 +78,19 @@ func (ts *topics) get(name string) *topic {
 	return t
 }
 
-// bump records a change of the topic: of the given ids, or of unknown ones.
+// bump records a change of the topic: of the given ids, or of unknown ones
+// when none is given or one is not an amoCRM id (not positive).
 func (t *topic) bump(ids []int) {
-	if len(ids) == 0 {
-		t.wild.Add(1)
-	}
+	wild := len(ids) == 0
 	for _, id := range ids {
+		if id <= 0 {
+			wild = true
+			continue
+		}
 		t.ids[bucket(id)].Add(1)
+	}
+	if wild {
+		t.wild.Add(1)
 	}
 	t.all.Add(1)
 }
