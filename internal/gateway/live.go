@@ -26,6 +26,11 @@ func newCache(cfg Config) (*cache.Cache, error) {
 		return nil, nil
 	}
 	opts := []cache.Option{cache.WithTTL(cfg.CacheTTL)}
+	if cfg.UpstreamTimeout > 0 {
+		// A call several requests share outlives the one that started it;
+		// it is still one upstream call.
+		opts = append(opts, cache.WithCallTimeout(cfg.UpstreamTimeout))
+	}
 	if cfg.Metrics != nil {
 		opts = append(opts, cache.WithObserver(cfg.Metrics))
 	}
