@@ -258,7 +258,25 @@ func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long to drive load (at most 10m)")
 	only := fs.String("query", "", "run only the cost-table queries whose name contains this text, or the one with this benchmark name (e.g. Contacts50LeadsCompanies)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (gateway, sandbox and load) to this file")
+	team := gateway.DefaultTeamOptions()
+	teamMode := fs.Bool("team", false, "run the team workload instead: -clients people each reloading a 20-contact list and contact screens every 2s against an upstream enforcing -rps, 100ms latency and 40s unless -latency/-duration say otherwise, a contact renamed upstream every -change-every")
+	fs.BoolVar(&team.Cache, "cache", true, "with -team: the read cache on (CACHE_TTL 5m) or off")
+	fs.IntVar(&team.Clients, "clients", team.Clients, "with -team: people with the contacts screen open")
+	fs.Float64Var(&team.RPS, "rps", team.RPS, "with -team: requests per second the sandbox allows, and the gateway's AMOCRM_RPS")
+	fs.DurationVar(&team.ChangeEvery, "change-every", team.ChangeEvery, "with -team: how often a contact is renamed straight in the sandbox")
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *teamMode {
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "latency":
+				team.Latency = opts.Latency
+			case "duration":
+				team.Duration = opts.Duration
+			}
+		})
+		_, err := gateway.TeamLoad(ctx, team, stdout)
 		return err
 	}
 	if *cpuProfile != "" {
