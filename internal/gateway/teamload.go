@@ -159,7 +159,7 @@ func TeamLoad(ctx context.Context, opts TeamOptions, out io.Writer) (*TeamReport
 	rep.WarmUpCalls, rep.WarmUp = sb.TotalCalls(), time.Since(warm)
 	forgetWindow(opts.RPS) // the warm-up's calls are not the run's
 	sb.ResetCalls()
-	st := newStaleness()
+	st := loadtest.NewStaleness()
 	var issuedMu sync.Mutex
 	minimum := 0
 	issue := func(cost int) {
@@ -181,7 +181,7 @@ func TeamLoad(ctx context.Context, opts TeamOptions, out io.Writer) (*TeamReport
 			if a, err := c.Query(ctx, "list", teamListQuery, nil); err == nil {
 				var d struct{ Contacts struct{ Nodes []teamContact } }
 				if json.Unmarshal(a.Data, &d) == nil {
-					st.check(a.Started, d.Contacts.Nodes...)
+					check(st, a.Started, d.Contacts.Nodes...)
 				}
 			}
 			for range opts.Screens {
@@ -190,7 +190,7 @@ func TeamLoad(ctx context.Context, opts TeamOptions, out io.Writer) (*TeamReport
 				if a, err := c.Query(ctx, "contact screen", fmt.Sprintf(teamScreenQuery, id), nil); err == nil {
 					var d struct{ Contact *teamContact }
 					if json.Unmarshal(a.Data, &d) == nil && d.Contact != nil {
-						st.check(a.Started, *d.Contact)
+						check(st, a.Started, *d.Contact)
 					}
 				}
 			}
@@ -214,7 +214,7 @@ func TeamLoad(ctx context.Context, opts TeamOptions, out io.Writer) (*TeamReport
 	rep.Minimum = minimum
 	rep.RateLimited = res.All.ErrorCount("RATE_LIMITED")
 	rep.OtherErrors = res.All.ErrorCount("") - rep.RateLimited
-	rep.Stale, rep.Checked = st.counts()
+	rep.Stale, rep.Checked = st.Counts()
 	rep.write(out)
 	return rep, runErr
 }
@@ -337,13 +337,13 @@ func (a *answer) WriteHeader(int)             {}
 // renameContacts renames ids in turn every period straight in the sandbox,
 // as another amoCRM user would, noting when the gateway acknowledged each
 // rename's webhook. It returns how many renames it made.
-func renameContacts(ctx context.Context, upURL string, ids []int, every time.Duration, acks <-chan time.Time, st *staleness) int {
+func renameContacts(ctx context.Context, upURL string, ids []int, every time.Duration, acks <-chan time.Time, st *loadtest.Staleness) int {
 	client := &http.Client{Timeout: 10 * time.Second}
 	n := 0
 	for ; sleepFor(ctx, every); n++ {
 		id := ids[n%len(ids)]
 		name := fmt.Sprintf("Team edit %d", n+1)
-		seq := st.begin(id, name)
+		seq := st.Begin(strconv.Itoa(id), name)
 		for len(acks) > 0 {
 			<-acks
 		}
@@ -358,7 +358,7 @@ func renameContacts(ctx context.Context, upURL string, ids []int, every time.Dur
 		resp.Body.Close()
 		select {
 		case at := <-acks:
-			st.acked(id, seq, at)
+			st.Acked(strconv.Itoa(id), seq, at)
 		case <-time.After(5 * time.Second):
 			// Never acknowledged: no read is held to it.
 		case <-ctx.Done():
@@ -382,76 +382,18 @@ func sleepFor(ctx context.Context, d time.Duration) bool {
 // teamContact is a contact as the team's queries read it.
 type teamContact struct{ ID, Name string }
 
-// staleness holds the renames made upstream and judges reads by them.
-type staleness struct {
-	mu       sync.Mutex
-	seqOf    map[string]int        // a rename's name → its sequence number (originals: 0)
-	versions map[int][]teamVersion // by contact id, in order
-	stale    int
-	checked  int
-}
-
-type teamVersion struct {
-	seq   int
-	acked time.Time // zero until the gateway acknowledged its webhook
-}
-
-func newStaleness() *staleness {
-	return &staleness{seqOf: map[string]int{}, versions: map[int][]teamVersion{}}
-}
-
-func (s *staleness) begin(id int, name string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	seq := len(s.seqOf) + 1
-	s.seqOf[name] = seq
-	s.versions[id] = append(s.versions[id], teamVersion{seq: seq})
-	return seq
-}
-
-func (s *staleness) acked(id, seq int, at time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, v := range s.versions[id] {
-		if v.seq == seq {
-			s.versions[id][i].acked = at
-		}
-	}
-}
-
-// check counts each contact read by a request sent at started as stale
-// when a rename acknowledged before then is newer than the name it read.
-func (s *staleness) check(started time.Time, cs ...teamContact) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// check judges the names of contacts read by a request sent at started.
+func check(st *loadtest.Staleness, started time.Time, cs ...teamContact) {
 	for _, c := range cs {
-		id, err := strconv.Atoi(c.ID)
-		if err != nil {
-			continue
-		}
-		s.checked++
-		want := 0
-		for _, v := range s.versions[id] {
-			if !v.acked.IsZero() && v.acked.Before(started) {
-				want = v.seq
-			}
-		}
-		if s.seqOf[c.Name] < want {
-			s.stale++
-		}
+		st.Check(started, c.ID, c.Name)
 	}
-}
-
-func (s *staleness) counts() (stale, checked int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stale, s.checked
 }
 
 // write prints the report with the targets it is held to.
 func (r *TeamReport) write(out io.Writer) {
 	all := r.Result.All
-	fmt.Fprintf(out, "rounds %d, requests %d in %v\n", r.Result.Rounds, all.Requests, r.Result.Elapsed.Round(time.Millisecond))
+	scheduled := r.Opts.Clients * int((r.Opts.Duration+r.Opts.Every-1)/r.Opts.Every)
+	fmt.Fprintf(out, "rounds %d of %d scheduled, requests %d in %v\n", r.Result.Rounds, scheduled, all.Requests, r.Result.Elapsed.Round(time.Millisecond))
 	for _, name := range []string{"list", "contact screen"} {
 		s := r.Result.PerQuery[name]
 		fmt.Fprintf(out, "  %-15s %5d requests, %d errors %v: p50 %s  p95 %s  p99 %s  max %s\n", name, s.Requests, s.ErrorCount(""), s.Errors,

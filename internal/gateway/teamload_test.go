@@ -60,39 +60,3 @@ func TestTeamCosts_MatchCostTable(t *testing.T) {
 		t.Errorf("screen of 10000001 costs %d calls, the cost table's %d", screen[10000001], table["ContactScreen"])
 	}
 }
-
-// A read is stale when it started after a newer name was acknowledged.
-func TestStaleness(t *testing.T) {
-	t.Parallel()
-	t0 := time.Now()
-	st := newStaleness()
-	seq1 := st.begin(3, "first")
-	st.acked(3, seq1, t0)
-	seq2 := st.begin(3, "second")
-	st.acked(3, seq2, t0.Add(time.Second))
-	st.begin(3, "third") // never acknowledged
-	tests := []struct {
-		started time.Time
-		name    string
-		stale   bool
-	}{
-		{t0.Add(-time.Second), "original", false},
-		{t0.Add(time.Millisecond), "original", true},
-		{t0.Add(time.Millisecond), "first", false},
-		{t0.Add(2 * time.Second), "first", true},
-		{t0.Add(2 * time.Second), "second", false},
-		{t0.Add(2 * time.Second), "third", false},
-	}
-	for _, tt := range tests {
-		before, _ := st.counts()
-		st.check(tt.started, teamContact{ID: "3", Name: tt.name})
-		after, _ := st.counts()
-		if got := after > before; got != tt.stale {
-			t.Errorf("read of %q at +%v: stale %v, want %v", tt.name, tt.started.Sub(t0), got, tt.stale)
-		}
-	}
-	st.check(t0.Add(2*time.Second), teamContact{ID: "4", Name: "other contact"})
-	if stale, checked := st.counts(); stale != 2 || checked != len(tests)+1 {
-		t.Errorf("counts = %d stale of %d, want 2 of %d", stale, checked, len(tests)+1)
-	}
-}
