@@ -208,13 +208,14 @@ test('the playground runs a subscription and shows a change made through the API
     return;
   }
 
-  // The contact with the highest id: other tests read and rename the first
-  // pages, so a change here never meets their assertions.
-  const { contacts } = await graphql(
-    '{ contacts(first: 1, orderBy: { field: ID, direction: DESC }) { nodes { id name } } }',
+  // A contact of this test's own: other tests read and rename the first
+  // pages and create and rename contacts of their own, concurrently.
+  const { createContacts } = await graphql(
+    'mutation($name: String!) { createContacts(input: [{ name: $name }]) { contacts { id } userErrors { message } } }',
+    { name: `Playground e2e ${process.pid}` },
   );
-  const target = contacts.nodes[0];
-  assert.ok(target, 'the sandbox has a contact to change');
+  assert.deepEqual(createContacts.userErrors, [], 'creating the contact to change');
+  const target = createContacts.contacts[0];
   const rename = async (name) => {
     const { updateContact } = await graphql(
       'mutation($input: UpdateContactInput!) { updateContact(input: $input) { userErrors { code message } } }',
@@ -222,7 +223,6 @@ test('the playground runs a subscription and shows a change made through the API
     );
     assert.deepEqual(updateContact.userErrors, [], `renaming contact ${target.id}`);
   };
-  t.after(() => rename(target.name));
 
   const { page, foreign, pageErrors, sockets } = await openPlayground(t);
   await typeOperation(page, SUBSCRIPTION);
@@ -240,7 +240,9 @@ test('the playground runs a subscription and shows a change made through the API
 
   // The server may register the subscription a moment after it reads the
   // subscribe message, and nothing tells the client when: rename until a
-  // change shows, each name new, so the pane can only show one of ours.
+  // change shows, each name new. Other tests' changes show in the pane too
+  // (the subscription watches every contact), so the pane's text is taken
+  // at the moment it shows one of ours.
   const base = `Playground subscription ${process.pid}`;
   const frames = () => JSON.stringify(sockets.map((s) => s.frames));
   const deadline = Date.now() + 45_000;
@@ -249,11 +251,14 @@ test('the playground runs a subscription and shows a change made through the API
     await rename(`${base} #${i}`);
     shown = await page
       .waitForFunction(
-        ({ selector, text }) => document.querySelector(selector)?.innerText.includes(text),
+        ({ selector, text }) => {
+          const value = document.querySelector(`${selector} .CodeMirror`)?.CodeMirror.getValue();
+          return value?.includes(text) && value;
+        },
         { selector: RESULT_PANE, text: base },
         { timeout: 2_000 },
       )
-      .then(() => editorValue(page, RESULT_PANE))
+      .then((handle) => handle.jsonValue())
       .catch(() => undefined);
   }
   assert.ok(shown, `no change reached the result pane, which shows ${await editorValue(page, RESULT_PANE)}; frames: ${frames()}`);
