@@ -221,9 +221,7 @@ func prefetchRoots(opCtx *graphql.OperationContext, l *loader.Loaders, fields []
 			}
 		}
 	}
-	l.PrefetchRootContacts(contacts)
-	l.PrefetchRootLeads(leads)
-	l.PrefetchRootCompanies(companies)
+	l.PrefetchRoots(contacts, leads, companies)
 	l.PrefetchChatLinks(chats, 0)
 }
 

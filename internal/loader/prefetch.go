@@ -17,8 +17,17 @@ import (
 // follows every requested row at level.
 func prefetch[K comparable, V comparable](l *Loaders, c *cache[K, V], ids []K, level int,
 	fetch func([]K) (map[K]V, error), follow func([]V, int)) {
+	claimed(l, c, ids, level, fetch, follow)()
+}
+
+// claimed is prefetch in two steps: it claims the keys now and returns the
+// function that starts their fetch. Claiming several kinds before starting
+// any keeps one kind's answer from reaching (and following into) ids that
+// another kind was about to claim.
+func claimed[K comparable, V comparable](l *Loaders, c *cache[K, V], ids []K, level int,
+	fetch func([]K) (map[K]V, error), follow func([]V, int)) (start func()) {
 	if len(ids) == 0 {
-		return
+		return func() {}
 	}
 	done := make(chan struct{})
 	var (
@@ -26,50 +35,52 @@ func prefetch[K comparable, V comparable](l *Loaders, c *cache[K, V], ids []K, l
 		err  error
 	)
 	missing := c.claim(ids, done, &rows, &err)
-	go func() {
-		released := false
-		// A panic here would take the whole process down with it: turn it
-		// into the claimed thunks' error instead.
-		defer func() {
-			if r := recover(); r != nil && !released {
-				err = fmt.Errorf("loader: prefetch failed: %v", r)
-				close(done)
-			}
-		}()
-		if len(missing) > 0 {
-			rows, err = fetch(missing)
-			if err == nil {
-				// Claim the next level before these rows are released: a
-				// resolver that sees them must find its relations under way.
-				follow(collect(rows, missing), level)
-			}
-		}
-		// rows and err are read-only from here on: the claimed thunks read them.
-		released = true
-		close(done)
-		if err != nil {
-			return
-		}
-		// Ids another fetch had claimed are followed at this level too, once
-		// they arrive.
-		var others []V
-		var zero V
-		seen := make(map[K]bool, len(ids))
-		for _, id := range ids {
-			if _, mine := rows[id]; mine || seen[id] {
-				continue
-			}
-			seen[id] = true
-			if t, cached := c.Get(l.ctx, id); cached {
-				if v, ferr := t(); ferr == nil && v != zero {
-					others = append(others, v)
+	return func() {
+		go func() {
+			released := false
+			// A panic here would take the whole process down with it: turn it
+			// into the claimed thunks' error instead.
+			defer func() {
+				if r := recover(); r != nil && !released {
+					err = fmt.Errorf("loader: prefetch failed: %v", r)
+					close(done)
+				}
+			}()
+			if len(missing) > 0 {
+				rows, err = fetch(missing)
+				if err == nil {
+					// Claim the next level before these rows are released: a
+					// resolver that sees them must find its relations under way.
+					follow(collect(rows, missing), level)
 				}
 			}
-		}
-		if len(others) > 0 {
-			follow(others, level)
-		}
-	}()
+			// rows and err are read-only from here on: the claimed thunks read them.
+			released = true
+			close(done)
+			if err != nil {
+				return
+			}
+			// Ids another fetch had claimed are followed at this level too, once
+			// they arrive.
+			var others []V
+			var zero V
+			seen := make(map[K]bool, len(ids))
+			for _, id := range ids {
+				if _, mine := rows[id]; mine || seen[id] {
+					continue
+				}
+				seen[id] = true
+				if t, cached := c.Get(l.ctx, id); cached {
+					if v, ferr := t(); ferr == nil && v != zero {
+						others = append(others, v)
+					}
+				}
+			}
+			if len(others) > 0 {
+				follow(others, level)
+			}
+		}()
+	}
 }
 
 // byIDs is a prefetch fetch that reads ids by filter[id][], in as many

@@ -23,6 +23,21 @@ func (l *Loaders) PrefetchRootContacts(ids []int) {
 	prefetch(l, l.contacts, ids, 0, l.getContacts, l.FollowContacts)
 }
 
+// PrefetchRoots starts reading the contacts, leads and companies that an
+// operation's root fields name, all claimed before any read starts: a
+// contact's answer arriving first must find its lead under way, not claim
+// it for a read of its own.
+func (l *Loaders) PrefetchRoots(contacts, leads, companies []int) {
+	starts := []func(){
+		claimed(l, l.contacts, contacts, 0, l.getContacts, l.FollowContacts),
+		claimed(l, l.leads, leads, 0, l.getLeads, l.FollowLeads),
+		claimed(l, l.companies, companies, 0, l.getCompanies, l.FollowCompanies),
+	}
+	for _, start := range starts {
+		start()
+	}
+}
+
 // PrefetchRootLeads starts reading leads that root fields name.
 func (l *Loaders) PrefetchRootLeads(ids []int) {
 	prefetch(l, l.leads, ids, 0, l.getLeads, l.FollowLeads)
