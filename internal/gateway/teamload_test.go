@@ -31,7 +31,7 @@ func TestTeamLoad_Small(t *testing.T) {
 	case rep.Calls >= rep.Minimum:
 		t.Errorf("%d upstream calls with the cache, minimum without it %d", rep.Calls, rep.Minimum)
 	}
-	if t.Failed() {
+	if t.Failed() || testing.Verbose() {
 		t.Log(out.String())
 	}
 }
