@@ -167,7 +167,7 @@ func TestCache_Invalidate(t *testing.T) {
 		{"NotesByTheirEntity", "/api/v4/leads/5/notes", changes.Leads, []int{9}, true},
 		{"CustomFieldsKeptByEntity", "/api/v4/contacts/custom_fields", changes.Contacts, []int{1}, false},
 		{"CatalogElementsEmbedded", "/api/v4/leads/5?with=catalog_elements", changes.Entity("catalogs"), nil, true},
-		{"ChatLinksByContact", "/api/v4/contacts/chats?contact_id[]=5", changes.Contacts, []int{5}, true},
+		{"ChatLinksKeptByContact", "/api/v4/contacts/chats?contact_id[]=5", changes.Contacts, []int{5}, false},
 		{"CustomerKeptByLead", "/api/v4/customers/5", changes.Leads, nil, false},
 	}
 	for _, tt := range tests {

@@ -190,6 +190,13 @@ func shapeOf(rest string) shape {
 // answers until CACHE_TTL.)
 var definitions = map[string]bool{"custom_fields": true, "pipelines": true, "statuses": true, "groups": true}
 
+// unrelated are sub-resources whose data no change of the entity touches:
+// a chat's link to a contact changes when a chat is linked (the gateway's
+// own write drops it) or, in amoCRM's chat products, with no webhook at all,
+// so only CACHE_TTL covers that. Tying them to every contact change would
+// drop every contact's chat list whenever any contact is edited.
+var unrelated = map[string]bool{"chats": true}
+
 // embedsByDefault are the types amoCRM embeds in an entity's answer without
 // with=: a contact's and a lead's company.
 //
@@ -254,8 +261,8 @@ func (ts *topics) readPlan(rest, with string) (plan, bool) {
 		ok = p.add(&ts.get(s.topic).all)
 		if !s.whole {
 			last := s.topic[strings.LastIndexByte(s.topic, '/')+1:]
-			if !definitions[last] {
-				// Tags, notes, links, chats... of an entity change with it.
+			if !definitions[last] && !unrelated[last] {
+				// Tags, notes, links... of an entity change with it.
 				ok = ok && p.add(&ts.get(s.root).all)
 			}
 		}
