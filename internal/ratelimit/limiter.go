@@ -21,7 +21,8 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Defaults match amoCRM's documented budget (v4-reference §6.3).
+// Defaults match amoCRM's documented budget
+// (https://developers.kommo.com/docs/limitations).
 const (
 	// DefaultRate is amoCRM's documented budget per integration.
 	DefaultRate = 7.0
