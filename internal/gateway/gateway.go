@@ -29,6 +29,7 @@ import (
 	"github.com/amogql/amogql/internal/loader"
 	"github.com/amogql/amogql/internal/metrics"
 	"github.com/amogql/amogql/internal/playground"
+	"github.com/amogql/amogql/internal/webhook"
 )
 
 // Config is the gateway's configuration, read by server.go from the
@@ -166,7 +167,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, cfg, gql, up)
 	mountWebhook(mux, cfg, up, log)
-	return accesslog.Middleware(log, accesslog.WithPathRedactor(redactPaths))(cfg.flights.middleware(bodyDeadline(cfg.BodyTimeout)(mux)))
+	return accesslog.Middleware(log, accesslog.WithPathRedactor(webhook.RedactPath))(cfg.flights.middleware(bodyDeadline(cfg.BodyTimeout)(mux)))
 }
 
 // addRoutes is the gateway's entire API surface, with each route's middleware.

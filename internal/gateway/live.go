@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
-	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -67,14 +66,6 @@ func invalidate(c *cache.Cache, cs []changes.Change) {
 	for _, ch := range cs {
 		c.Invalidate(ch.Entity, ch.ID)
 	}
-}
-
-// redactPaths keeps the webhook secret out of the access log.
-func redactPaths(path string) string {
-	if strings.HasPrefix(path, webhook.Path) {
-		return webhook.RedactPath(path)
-	}
-	return path
 }
 
 // newWebhookSecret makes the secret of the embedded sandbox's webhooks,

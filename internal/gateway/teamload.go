@@ -340,7 +340,7 @@ func (a *answer) WriteHeader(int)             {}
 func renameContacts(ctx context.Context, upURL string, ids []int, every time.Duration, acks <-chan time.Time, st *loadtest.Staleness) int {
 	client := &http.Client{Timeout: 10 * time.Second}
 	n := 0
-	for ; sleepFor(ctx, every); n++ {
+	for ; loadtest.SleepUntil(ctx, time.Now().Add(every)); n++ {
 		id := ids[n%len(ids)]
 		name := fmt.Sprintf("Team edit %d", n+1)
 		seq := st.Begin(strconv.Itoa(id), name)
@@ -366,17 +366,6 @@ func renameContacts(ctx context.Context, upURL string, ids []int, every time.Dur
 		}
 	}
 	return n
-}
-
-func sleepFor(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // teamContact is a contact as the team's queries read it.

@@ -208,7 +208,7 @@ func RunPaced(ctx context.Context, cfg PacedConfig) (*PacedResult, error) {
 		wg.Go(func() {
 			next := start.Add(offset)
 			for round := 0; ; round++ {
-				if !sleepUntil(ctx, next) || !next.Before(end) {
+				if !SleepUntil(ctx, next) || !next.Before(end) {
 					return
 				}
 				cfg.Round(ctx, c, i, round)
@@ -253,8 +253,8 @@ func namedStats(ds []time.Duration, errs map[string]int) NamedStats {
 	return s
 }
 
-// sleepUntil waits for t, reporting false if ctx ended first.
-func sleepUntil(ctx context.Context, t time.Time) bool {
+// SleepUntil waits for t, reporting false if ctx ended first.
+func SleepUntil(ctx context.Context, t time.Time) bool {
 	d := time.Until(t)
 	if d <= 0 {
 		return ctx.Err() == nil
