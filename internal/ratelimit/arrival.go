@@ -39,8 +39,7 @@ const DefaultTransitBound = 50 * time.Millisecond
 // When net/http sends the request again on another connection, every
 // attempt's bound counts: the slot is held until the latest.
 type arrival struct {
-	w       *window
-	s       slot
+	s       slotKeeper
 	transit time.Duration
 
 	mu      sync.Mutex
@@ -51,6 +50,24 @@ type arrival struct {
 	prevEnd time.Time // the latest bound of earlier attempts
 	done    bool      // RoundTrip returned: later news is ignored
 }
+
+// slotKeeper is one request's hold on its credential's window: in this
+// process (windowSlot) or shared with other replicas through Redis.
+type slotKeeper interface {
+	// settle records that the request arrived at amoCRM no later than end.
+	settle(end time.Time)
+	// abandon frees the slot: the request never left.
+	abandon()
+}
+
+// windowSlot is a slot of a window in this process.
+type windowSlot struct {
+	w *window
+	s slot
+}
+
+func (ws windowSlot) settle(end time.Time) { ws.w.settle(ws.s, end) }
+func (ws windowSlot) abandon()             { ws.w.abandon(ws.s) }
 
 // trace returns req with the hooks that feed a.
 func (a *arrival) trace(req *http.Request) *http.Request {
@@ -75,7 +92,7 @@ func (a *arrival) trace(req *http.Request) *http.Request {
 				return
 			}
 			a.wrote = time.Now()
-			a.w.settle(a.s, a.endLocked(a.wrote))
+			a.s.settle(a.endLocked(a.wrote))
 		},
 		GotFirstResponseByte: func() {
 			a.mu.Lock()
@@ -84,7 +101,7 @@ func (a *arrival) trace(req *http.Request) *http.Request {
 				return
 			}
 			a.first = time.Now()
-			a.w.settle(a.s, a.endLocked(a.first))
+			a.s.settle(a.endLocked(a.first))
 		},
 	}
 	return req.WithContext(httptrace.WithClientTrace(req.Context(), ct))
@@ -97,11 +114,11 @@ func (a *arrival) finish(now time.Time) {
 	a.done = true
 	switch {
 	case !a.traced:
-		a.w.settle(a.s, now)
+		a.s.settle(now)
 	case !a.conn && a.prevEnd.IsZero():
-		a.w.abandon(a.s)
+		a.s.abandon()
 	default:
-		a.w.settle(a.s, a.endLocked(now))
+		a.s.settle(a.endLocked(now))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -69,6 +70,8 @@ type Limiter struct {
 	creds     map[credKey]*credential
 	lastSweep time.Time
 	lat       latency // the upstream's answer time, across credentials
+
+	shared *shared // nil: the budget lives in this process only
 }
 
 // An Option configures a Limiter in New.
@@ -184,6 +187,13 @@ func New(opts ...Option) (*Limiter, error) {
 	}
 	if _, err := rand.Read(l.salt[:]); err != nil {
 		return nil, fmt.Errorf("ratelimit: salt: %w", err)
+	}
+	if l.shared != nil {
+		// The fallback: this Limiter's settings, the budget divided by n.
+		rps := l.rps
+		l.shared.fallback = func(n int) (*Limiter, error) {
+			return New(append(slices.Clone(opts), WithRate(rps/float64(n)), inProcess())...)
+		}
 	}
 	return l, nil
 }

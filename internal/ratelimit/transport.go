@@ -18,6 +18,9 @@ type transport struct {
 // upstream's usual answer time, the error is a *BudgetError.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	l := t.l
+	if l.shared != nil {
+		return t.roundTripShared(req)
+	}
 	c := l.acquire(l.keyFor(req))
 	defer l.release(c)
 
@@ -50,7 +53,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.observe(time.Since(start))
 	}
 
-	a := &arrival{w: c.win, s: s, transit: l.transitOf(c)}
+	a := &arrival{s: windowSlot{c.win, s}, transit: l.transitOf(c)}
 	sent := time.Now()
 	resp, err := t.next.RoundTrip(a.trace(req))
 	now := time.Now()
