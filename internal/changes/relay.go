@@ -118,11 +118,14 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 // others. With Redis down, or when the entry cannot be added, only this
 // replica's subscribers hear cs, at once; a failed call is reported to
 // Health. It never panics and returns once the entry is added or refused
-// (within the client's timeouts).
+// (within the Redis client's timeouts). ctx's values are kept but not its
+// end: a webhook's request may end as soon as amoCRM has its answer, and
+// the change must still reach the other replicas.
 func (r *Relay) Publish(ctx context.Context, cs ...Change) {
 	if len(cs) == 0 {
 		return
 	}
+	ctx = context.WithoutCancel(ctx)
 	if r.rdb == nil || !r.up() {
 		r.hub.Publish(cs...)
 		return
@@ -163,7 +166,8 @@ func (r *Relay) add(ctx context.Context, cs []Change) error {
 // meanwhile still arrive if the stream kept them. If the stream went back
 // in time (Redis restarted empty, or restored from an older copy), it
 // carries on from the stream's current end instead of waiting for ids it
-// will never reach. With no Redis it returns at once.
+// will never reach. It returns within Block of ctx's end (go-redis does
+// not interrupt a blocked read); with no Redis, at once.
 func (r *Relay) Run(ctx context.Context) {
 	if r.rdb == nil {
 		return
@@ -229,12 +233,13 @@ func (r *Relay) deliver(m redis.XMessage, pos streamID) streamID {
 
 // resync returns where to read from. First (resolved false), the stream's
 // current end. Afterwards pos, unless the stream's last entry precedes pos:
-// then the stream is not the one pos was read from. If it is empty, Redis
-// came back empty and every entry it gets is news: read from the start.
-// Otherwise it was restored from an older copy (or a restarted Redis with a
-// clock behind ours gave its entries lower ids): carry on from its end, as
-// its entries are most likely ones already delivered; redelivering up to
-// MaxLen old changes would flood subscribers.
+// then the stream is not the one pos was read from, and ids after pos may
+// never come. Carry on from its end: if it is empty (Redis came back
+// empty), that is its start and every entry it gets is news; if not (Redis
+// restored from an older copy), its entries are most likely ones already
+// delivered, and redelivering up to MaxLen old changes would flood
+// subscribers. Entries a restarted Redis with a clock behind ours added
+// before this check are lost to this replica.
 func (r *Relay) resync(ctx context.Context, pos streamID, resolved bool) (streamID, error) {
 	last, err := r.rdb.XRevRangeN(ctx, r.key, "+", "-", 1).Result()
 	if err != nil {
@@ -249,7 +254,7 @@ func (r *Relay) resync(ctx context.Context, pos streamID, resolved bool) (stream
 	switch {
 	case !resolved:
 		return end, nil
-	case !pos.less(end) && pos != end:
+	case end.less(pos):
 		r.log.Warn().Str("stream", r.key).Str("was", pos.String()).Str("now", end.String()).
 			Msg("changes: the stream went back in time (Redis restarted or restored); reading on from its end")
 		return end, nil

@@ -145,6 +145,22 @@ func TestRelay_EveryReplicaOnceInOrder(t *testing.T) {
 	}
 }
 
+// TestRelay_CallerGaveUp: a webhook's request context may end as soon as
+// amoCRM has its answer, before Publish runs; the change must still reach
+// the other replicas.
+func TestRelay_CallerGaveUp(t *testing.T) {
+	t.Parallel()
+	mr := miniredis.RunT(t)
+	a := startReplica(t, mr.Addr(), "test:")
+	b := startReplica(t, mr.Addr(), "test:")
+	sub := b.hub.Subscribe(Filter{Entity: Leads})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	c := Change{Entity: Leads, Action: Updated, ID: 2, At: time.Unix(1700000000, 0)}
+	a.relay.Publish(ctx, c)
+	expect(t, "other replica", sub, c)
+}
+
 func TestRelay_RedisDownDeliversLocally(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
