@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/amogql/amogql/internal/accesslog"
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/changes"
+	"github.com/amogql/amogql/internal/cluster"
 	"github.com/amogql/amogql/internal/gqlhttp"
 	"github.com/amogql/amogql/internal/loader"
 	"github.com/amogql/amogql/internal/metrics"
@@ -73,6 +75,12 @@ type Config struct {
 	CacheTTL time.Duration
 	// KeepAlive is how often idle subscriptions are pinged; zero picks DefaultKeepAlive.
 	KeepAlive time.Duration
+	// RedisURL, when set, makes this process one replica of a gateway whose
+	// replicas share state through that Redis (see cluster.go). Serve
+	// connects; New and NewUpstream read Cluster.
+	RedisURL string
+	// Cluster is the Redis the replicas share; nil: one process.
+	Cluster *cluster.Cluster
 
 	flights *inflight // set by Serve, which logs what a shutdown cuts
 	sockets *sockets  // set by Serve, which closes them on shutdown
@@ -192,7 +200,7 @@ func addRoutes(mux *http.ServeMux, cfg Config, gql http.Handler, up *Upstream) {
 	}
 	mux.Handle("/query", query)
 	mux.Handle("GET /healthz", http.HandlerFunc(healthz))
-	mux.Handle("GET /readyz", readyz(up))
+	mux.Handle("GET /readyz", readyz(up, cfg.Cluster))
 	if m != nil {
 		mux.Handle("GET /metrics", m.Handler())
 	}
@@ -209,13 +217,25 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz answers readiness: 503 while the circuit to amoCRM is open, so a
 // load balancer can send clients elsewhere instead of into fast failures.
-func readyz(up *Upstream) http.Handler {
+// A replica whose Redis is down answers 200 "degraded": it still serves
+// (every replica shares the one Redis, so taking them all out of the load
+// balancer would turn a degraded gateway into no gateway), and says so.
+func readyz(up *Upstream, cl *cluster.Cluster) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if !up.Ready() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = io.WriteString(w, `{"status":"upstream circuit open"}`)
 			return
+		}
+		if cl != nil {
+			if s := cl.Status(); !s.Up {
+				_ = json.NewEncoder(w).Encode(map[string]any{
+					"status": "degraded", "redis": "down", "since": s.Since.UTC().Format(time.RFC3339),
+					"effect": "rate budget: a local share; read cache: bypassed; subscriptions: this replica's webhooks only",
+				})
+				return
+			}
 		}
 		_, _ = io.WriteString(w, `{"status":"ready"}`)
 	})

@@ -42,6 +42,14 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
+	if cfg.RedisURL != "" && cfg.Cluster == nil {
+		cl, err := openCluster(cfg, log)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		cfg.Cluster = cl
+	}
 	up, err := NewUpstream(cfg, log)
 	if err != nil {
 		return err

@@ -179,6 +179,9 @@ func newUpstream(cfg Config, log zerolog.Logger, coolDown time.Duration) (*Upstr
 		if cfg.TransitBound > 0 {
 			opts = append(opts, ratelimit.WithTransitBound(cfg.TransitBound))
 		}
+		if cl := cfg.Cluster; cl != nil {
+			opts = append(opts, ratelimit.WithShared(cl.Client(), cl.Prefix(), cl, cl.Replicas))
+		}
 		rl, err := ratelimit.New(opts...)
 		if err != nil {
 			return nil, err
