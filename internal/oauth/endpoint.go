@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -78,8 +80,23 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-// exchange spends refreshToken for a new pair.
-func (ts *TokenSource) exchange(ctx context.Context, refreshToken string) (tokens, error) {
+// exchange spends refreshToken for a new pair. mayHaveLeft is false only
+// when the request certainly never reached the endpoint: net/http's
+// transport began looking for a connection (httptrace GetConn) and never
+// got one (GotConn), e.g. the dial failed. A transport that reports neither
+// counts as possibly sent.
+func (ts *TokenSource) exchange(ctx context.Context, refreshToken string) (_ tokens, mayHaveLeft bool, _ error) {
+	var getConn, gotConn atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { getConn.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
+	})
+	next, err := ts.post(ctx, refreshToken)
+	return next, gotConn.Load() || !getConn.Load(), err
+}
+
+// post sends the refresh request and decodes the answer.
+func (ts *TokenSource) post(ctx context.Context, refreshToken string) (tokens, error) {
 	body, err := json.Marshal(refreshRequest{
 		ClientID:     ts.cfg.ClientID,
 		ClientSecret: ts.cfg.ClientSecret,

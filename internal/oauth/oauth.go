@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -75,12 +76,26 @@ type Config struct {
 	RefreshBefore time.Duration
 	// MinRefreshInterval: default 30 s (DefaultMinRefreshInterval).
 	MinRefreshInterval time.Duration
-	// OnError, if set, receives each failed refresh attempt and each failed
-	// write to StorePath (retried on the next Token call), for logs and
-	// metrics — including those the callers never see, such as an early
-	// refresh that failed while the current token was still valid. Errors
-	// never contain tokens or secrets.
+	// OnError, if set, receives each failed refresh attempt, each failed
+	// write to StorePath (retried on the next Token call) and each failed
+	// call to Redis, for logs and metrics — including those the callers
+	// never see, such as an early refresh that failed while the current
+	// token was still valid. Errors never contain tokens or secrets.
 	OnError func(error)
+
+	// Redis, if set, holds the token pair and its refresh lock, so that the
+	// replicas of the gateway serving this integration share one pair and
+	// only one of them spends each single-use refresh token (see
+	// TokenSource). Nil keeps the pair in this process only.
+	Redis redis.UniversalClient
+	// RedisPrefix starts every key, e.g. "amogql:". The keys are
+	// {prefix}oauth:{<hash of TokenURL and ClientID>}:pair, :lock and
+	// :fence; deleting the pair makes the replicas seed it again from
+	// their own copy (or from StorePath / RefreshToken when restarted).
+	RedisPrefix string
+	// Health, if set, says whether Redis is usable and is told of failed
+	// calls. Nil: Redis is called whenever needed.
+	Health Health
 }
 
 // TokenURLFor returns the token endpoint of the account at baseURL (e.g.
@@ -100,6 +115,22 @@ func TokenURLFor(baseURL string) (string, error) {
 // A TokenSource hands out the current access token and refreshes it. Its
 // Token method satisfies amocrm.TokenSource. Build one per integration and
 // process with New; it is safe for concurrent use.
+//
+// With Config.Redis set, the replicas of one integration share the pair in
+// Redis: each serves its own copy until it is due, then reads Redis first
+// and adopts a pair another replica already rotated, with no request. Only
+// the replica holding the refresh lock spends the refresh token, after
+// marking it as being spent; the others wait for the pair it writes (or
+// serve their current token while it is valid). A token marked spent by a
+// refresh that never wrote its answer (the replica died or timed out) is not
+// spent again: the replicas return ErrRefreshLost instead. When Redis holds
+// no pair (first start, or restarted empty) a replica seeds it from its own
+// pair, StorePath or RefreshToken; a pair already in Redis wins over
+// StorePath, which is still written as a backup. While Redis is down no
+// refresh is attempted, since replicas could no longer agree on who spends
+// the single-use refresh token: a valid cached access token keeps being
+// served, and once it expires Token fails with an error matching
+// ErrStoreUnavailable and ErrUnavailable until Redis is back.
 type TokenSource struct {
 	cfg    Config
 	client *http.Client
@@ -113,6 +144,10 @@ type TokenSource struct {
 
 	saveMu sync.Mutex // serialises writes to StorePath
 	flight singleflight.Group
+
+	shared *sharedStore // nil without Config.Redis
+	resync bool         // under mu: push the pair to Redis at the next chance
+	unmark int64        // under mu: the fence of a spending mark to clear there
 }
 
 // tokens is one pair as amoCRM issued it.
@@ -121,6 +156,7 @@ type tokens struct {
 	refresh   string
 	expiresAt time.Time
 	issuedAt  time.Time // zero when loaded from the store
+	version   int64     // rotations counted in Redis; 0 without it
 }
 
 // refreshDue reports whether t should be refreshed before use: it is
@@ -162,6 +198,9 @@ func New(cfg Config) (*TokenSource, error) {
 		cfg.MinRefreshInterval = DefaultMinRefreshInterval
 	}
 	ts := &TokenSource{cfg: cfg, client: cfg.HTTPClient}
+	if cfg.Redis != nil {
+		ts.shared = newSharedStore(cfg)
+	}
 	if ts.client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		ts.client = &http.Client{Timeout: defaultHTTPTimeout, Transport: tr}
@@ -195,9 +234,13 @@ func New(cfg Config) (*TokenSource, error) {
 // integration does not send one refresh per request. It returns *EndpointError
 // when amoCRM refuses the refresh (re-authorisation needed), an error
 // wrapping ErrUnavailable when the endpoint cannot be reached, or the
-// context's error.
+// context's error; with Config.Redis also ErrRefreshLost, or an error
+// matching ErrStoreUnavailable and ErrUnavailable while Redis is down.
 func (ts *TokenSource) Token(ctx context.Context) (string, error) {
 	ts.saveIfDirty()
+	if ts.shared != nil {
+		return ts.sharedToken(ctx)
+	}
 	ts.mu.Lock()
 	cur, failedAt, failErr := ts.tok, ts.failedAt, ts.failErr
 	ts.mu.Unlock()
@@ -226,7 +269,12 @@ func (ts *TokenSource) Token(ctx context.Context) (string, error) {
 // callers share one refresh. It returns ErrTooSoon when stale was obtained
 // less than MinRefreshInterval ago, and otherwise the errors of Token; a
 // failed refresh is not retried for 10 s, its error is returned instead.
+// With Config.Redis, a pair another replica rotated meanwhile is adopted
+// first, however recently this one obtained its own.
 func (ts *TokenSource) Refresh(ctx context.Context, stale string) (string, error) {
+	if ts.shared != nil {
+		return ts.sharedRefresh(ctx, stale)
+	}
 	ts.mu.Lock()
 	cur, obtainedAt, failedAt, failErr := ts.tok, ts.obtainedAt, ts.failedAt, ts.failErr
 	ts.mu.Unlock()
@@ -258,7 +306,7 @@ func (ts *TokenSource) refresh(ctx context.Context, needed func(tokens) bool) (s
 		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), defaultHTTPTimeout)
 		defer cancel()
-		next, err := ts.exchange(fctx, cur.refresh)
+		next, _, err := ts.exchange(fctx, cur.refresh)
 		ts.mu.Lock()
 		if err != nil {
 			ts.failedAt, ts.failErr = time.Now(), err

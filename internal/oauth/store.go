@@ -15,6 +15,9 @@ type storeFile struct {
 	AccessToken  string    `json:"access_token"`
 	RefreshToken string    `json:"refresh_token"`
 	ExpiresAt    time.Time `json:"expires_at"`
+	// Version is the pair's rotation count in Redis (Config.Redis), so a
+	// replica restarted from the file knows whether Redis lost newer data.
+	Version int64 `json:"version,omitempty"`
 }
 
 // load reads the store; ok is false when the file does not exist.
@@ -33,14 +36,14 @@ func load(path string) (tok tokens, ok bool, err error) {
 	if f.RefreshToken == "" {
 		return tokens{}, false, fmt.Errorf("oauth: token store %q has no refresh_token", path)
 	}
-	return tokens{access: f.AccessToken, refresh: f.RefreshToken, expiresAt: f.ExpiresAt}, true, nil
+	return tokens{access: f.AccessToken, refresh: f.RefreshToken, expiresAt: f.ExpiresAt, version: f.Version}, true, nil
 }
 
 // save writes tok to path atomically: a temporary file in the same
 // directory, created 0600, synced, then renamed over path. A crash leaves
 // either the old pair or the new one, never a torn file.
 func save(path string, tok tokens) (err error) {
-	data, err := json.MarshalIndent(storeFile{AccessToken: tok.access, RefreshToken: tok.refresh, ExpiresAt: tok.expiresAt.UTC()}, "", "  ")
+	data, err := json.MarshalIndent(storeFile{AccessToken: tok.access, RefreshToken: tok.refresh, ExpiresAt: tok.expiresAt.UTC(), Version: tok.version}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("oauth: encode token store: %w", err)
 	}
