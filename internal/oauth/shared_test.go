@@ -481,3 +481,47 @@ func hasKeySuffix(keys []string, suffix string) bool {
 	}
 	return false
 }
+
+func TestShared_ReseedWaitsForRefreshInFlight(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t)
+	reps := c.replicas(t, 2, func(cfg *oauth.Config) { cfg.MinRefreshInterval = time.Nanosecond })
+	a, b := reps[0], reps[1]
+	first, err := a.Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := b.Token(t.Context()); err != nil || tok != first {
+		t.Fatalf("replica B: %v; want A's token", err)
+	}
+
+	// A is refreshing when Redis restarts empty, losing A's lock and mark.
+	g := c.hold()
+	done := make(chan string, 1)
+	go func() {
+		tok, err := a.Refresh(t.Context(), first)
+		if err != nil {
+			t.Errorf("replica A: %v", err)
+		}
+		done <- tok
+	}()
+	<-g.arrived
+	c.mr.FlushAll()
+
+	// B re-seeds the pair it holds, but must not spend its refresh token
+	// while A's exchange may still answer.
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	_, err = b.Refresh(ctx, first)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || c.refreshCalls() != 2 {
+		t.Errorf("replica B during A's refresh: err %v after %d token endpoint calls; want it waiting, and 2 calls", err, c.refreshCalls())
+	}
+	g.release <- gateAnswer
+	second := <-done
+	if tok, err := b.Refresh(t.Context(), first); err != nil || tok != second {
+		t.Errorf("replica B after A's refresh: %v, A's token %v; want A's token adopted", err, tok == second)
+	}
+	if c.refreshCalls() != 2 || !c.accepts(t, second) {
+		t.Errorf("%d token endpoint calls, token accepted %v; want 2 and true", c.refreshCalls(), c.accepts(t, second))
+	}
+}
