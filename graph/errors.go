@@ -107,6 +107,10 @@ func classify(err error) (code string, status int, msg string) {
 		return CodeUpstreamUnavailable, 0, "amoCRM is failing; calls are paused for a moment"
 	case errors.As(err, &token) && token.Status < 500:
 		return CodeUnauthenticated, token.Status, "amoCRM refused the integration's refresh token: the integration must be authorised again"
+	case errors.Is(err, oauth.ErrRefreshLost):
+		return CodeUnauthenticated, 0, "a gateway replica stopped while refreshing the integration's token, and amoCRM's single-use refresh token may be spent: the integration must be authorised again"
+	case errors.Is(err, oauth.ErrStoreUnavailable):
+		return CodeUpstreamUnavailable, 0, "the access token expired while the replicas' shared store is down; the gateway refreshes it when Redis is back"
 	case errors.Is(err, oauth.ErrUnavailable):
 		return CodeUpstreamUnavailable, 0, "amoCRM's token endpoint is unavailable"
 	case errors.As(err, &rate):

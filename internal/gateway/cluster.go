@@ -1,8 +1,14 @@
 package gateway
 
 import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/rs/zerolog"
 
+	"github.com/amogql/amogql/internal/apq"
+	"github.com/amogql/amogql/internal/changes"
 	"github.com/amogql/amogql/internal/cluster"
 )
 
@@ -43,4 +49,42 @@ func openCluster(cfg Config, log zerolog.Logger) (*cluster.Cluster, error) {
 	}
 	cfg.Metrics.WatchRedis(cl.Up, cl.Replicas)
 	return cl, nil
+}
+
+// newAPQStore keeps persisted queries in this process, and with a Cluster
+// in Redis too: a client registers its query through one replica and may
+// send only the hash to the next.
+func newAPQStore(cfg Config) graphql.Cache[string] {
+	c := apq.Config{Size: cfg.APQCacheSize}
+	if cl := cfg.Cluster; cl != nil {
+		c.Redis, c.Prefix, c.Health = cl.Client(), cl.Prefix(), cl
+	}
+	s, err := apq.New(c)
+	if err != nil { // only for a size withDefaults never leaves
+		return lru.New[string](max(cfg.APQCacheSize, 1))
+	}
+	return s
+}
+
+// startRelay carries changes between the replicas' hubs through Redis
+// until ctx ends: a webhook reaches one replica, subscribers sit on all.
+func startRelay(ctx context.Context, cfg Config, log zerolog.Logger) (*changes.Relay, error) {
+	cl := cfg.Cluster
+	r, err := changes.NewRelay(changes.RelayConfig{
+		Hub: cfg.Changes, Redis: cl.Client(), Prefix: cl.Prefix(), Health: cl, Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	go r.Run(ctx)
+	return r, nil
+}
+
+// publish hands webhook changes to every replica, or to this one's hub.
+func publish(cfg Config, cs []changes.Change) {
+	if cfg.relay != nil {
+		cfg.relay.Publish(context.Background(), cs...)
+		return
+	}
+	cfg.Changes.Publish(cs...)
 }

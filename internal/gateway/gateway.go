@@ -82,8 +82,9 @@ type Config struct {
 	// Cluster is the Redis the replicas share; nil: one process.
 	Cluster *cluster.Cluster
 
-	flights *inflight // set by Serve, which logs what a shutdown cuts
-	sockets *sockets  // set by Serve, which closes them on shutdown
+	relay   *changes.Relay // set by Serve with a Cluster: webhooks go to every replica
+	flights *inflight      // set by Serve, which logs what a shutdown cuts
+	sockets *sockets       // set by Serve, which closes them on shutdown
 }
 
 // DefaultUpstreamTimeout is the timeout of one upstream call when
@@ -137,7 +138,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	if !cfg.NoIntrospection {
 		gql.Use(extension.Introspection{})
 	}
-	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: newAPQStore(cfg)})
 	gql.Use(gqlhttp.RepeatLimit{TokenLimit: tokenLimit, Cache: docs})
 	gql.Use(graph.Limits{MaxDepth: cfg.MaxDepth, MaxCalls: cfg.MaxUpstreamCalls})
 	gql.Use(graph.Subscriptions{Fresh: freshContext(up.Client, cfg.MaxUpstreamCalls, cfg.Metrics)})

@@ -45,7 +45,7 @@ func mountWebhook(mux *http.ServeMux, cfg Config, up *Upstream, log zerolog.Logg
 	h, err := webhook.NewHandler(webhook.HandlerConfig{
 		Secret:     cfg.WebhookSecret,
 		Invalidate: func(cs []changes.Change) { invalidate(up.Cache, cs) },
-		Publish:    func(cs []changes.Change) { cfg.Changes.Publish(cs...) },
+		Publish:    func(cs []changes.Change) { publish(cfg, cs) },
 		Observe:    cfg.Metrics.ObserveWebhook,
 		Log:        log,
 	})

@@ -63,6 +63,13 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 	if cfg.Changes == nil {
 		cfg.Changes = changes.NewHub(0)
 	}
+	live, stopLive := context.WithCancel(context.Background())
+	defer stopLive()
+	if cfg.Cluster != nil {
+		if cfg.relay, err = startRelay(live, cfg, log); err != nil {
+			return err
+		}
+	}
 	drain := drainTimeout(cfg)
 	// Request contexts derive from the server's own background context, not
 	// from ctx: the signal that starts the drain must not cancel the
@@ -84,8 +91,6 @@ func Serve(ctx context.Context, cfg Config, log zerolog.Logger, ready func(addr 
 	if embedded && cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + displayAddr(ln.Addr())
 	}
-	live, stopLive := context.WithCancel(context.Background())
-	defer stopLive()
 	registerWebhook(live, cfg, up, log)
 	cfg.Metrics.WatchSubscriptions(cfg.Changes.Len)
 	log.Info().Str("addr", ln.Addr().String()).Str("playground", "http://"+displayAddr(ln.Addr())+"/").

@@ -132,12 +132,18 @@ func newUpstream(cfg Config, log zerolog.Logger, coolDown time.Duration) (*Upstr
 		if err != nil {
 			return nil, err
 		}
-		ts, err := oauth.New(oauth.Config{
+		oc := oauth.Config{
 			TokenURL: tokenURL, ClientID: cfg.OAuth.ClientID, ClientSecret: cfg.OAuth.ClientSecret,
 			RedirectURI: cfg.OAuth.RedirectURI, RefreshToken: cfg.OAuth.RefreshToken, StorePath: cfg.OAuth.StorePath,
 			HTTPClient: &http.Client{Timeout: timeout},
 			OnError:    func(err error) { log.Warn().Err(err).Msg("amoCRM token refresh failed") },
-		})
+		}
+		if cl := cfg.Cluster; cl != nil {
+			// The pair and its refresh lock live in Redis: a refresh
+			// token works once, whichever replica spends it.
+			oc.Redis, oc.RedisPrefix, oc.Health = cl.Client(), cl.Prefix(), cl
+		}
+		ts, err := oauth.New(oc)
 		if err != nil {
 			return nil, err
 		}
