@@ -22,6 +22,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/amogql/amogql/internal/fleet"
 	"github.com/amogql/amogql/internal/gateway"
 	"github.com/amogql/amogql/internal/webhook"
 )
@@ -266,8 +267,13 @@ func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&team.Clients, "clients", team.Clients, "with -team: people with the contacts screen open")
 	fs.Float64Var(&team.RPS, "rps", team.RPS, "with -team: requests per second the sandbox allows, and the gateway's AMOCRM_RPS")
 	fs.DurationVar(&team.ChangeEvery, "change-every", team.ChangeEvery, "with -team: how often a contact is renamed straight in the sandbox")
+	replicas := fs.Int("replicas", 0, "run the replicas workload instead: this many gateway processes sharing one redis-server (installed separately) in front of a sandbox enforcing 7 rps; -clients (default 60) each read a contact of their own for -duration (default 30s), with the read cache on and off; then webhooks across replicas and Redis killed for -kill-redis mid-load")
+	killRedis := fs.Duration("kill-redis", 10*time.Second, "with -replicas: how long Redis stays dead in the last load")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *replicas > 0 {
+		return runReplicas(ctx, fs, *replicas, *killRedis, stdout)
 	}
 	if *teamMode {
 		fs.Visit(func(f *flag.Flag) {
@@ -301,4 +307,24 @@ func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("no cost-table query matches %q", *only)
 	}
 	return gateway.LoadTest(ctx, opts, stdout)
+}
+
+// runReplicas is `amogql loadtest -replicas N`: this program, run as N
+// gateway processes beside one redis-server and a sandbox enforcing 7 rps.
+func runReplicas(ctx context.Context, fs *flag.FlagSet, n int, killRedis time.Duration, stdout io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o := fleet.RunOptions{Exe: exe, Replicas: n, Clients: 60, Duration: 30 * time.Second, KillRedisFor: killRedis, TokenTTL: 40 * time.Second}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "duration":
+			o.Duration, _ = time.ParseDuration(f.Value.String())
+			o.TokenTTL = max(o.Duration+o.Duration/3, 2*time.Second)
+		case "clients":
+			o.Clients, _ = strconv.Atoi(f.Value.String())
+		}
+	})
+	return fleet.Run(ctx, o, stdout)
 }

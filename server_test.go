@@ -3,16 +3,47 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/amogql/amogql/internal/fleet"
 )
+
+// binary is the gateway built once for the tests that run it as a process.
+var binary struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+// buildBinary builds the real gateway (without the race detector: the
+// processes it runs are measured, not inspected) once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "amogql-bin-*")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "amogql")
+		binary.out, binary.err = exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput()
+	})
+	if binary.err != nil {
+		t.Fatalf("go build: %v\n%s", binary.err, binary.out)
+	}
+	return binary.path
+}
 
 // secrets are the values of the secret settings in the tests' environment.
 var secrets = map[string]string{
@@ -121,10 +152,7 @@ func TestProcess_SecondSignalExitsAtOnce(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "amogql")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	cmd := exec.Command(bin)
 	// The embedded sandbox holds every call for 30 s: the drain would wait
 	// out the shutdown timeout or more, far longer than this test.
@@ -193,4 +221,114 @@ func TestProcess_SecondSignalExitsAtOnce(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a second SIGINT did not end the process")
 	}
+}
+
+// TestReplicas runs what production runs: three gateway processes behind a
+// round-robin balancer, one redis-server, and a sandbox that answers 429
+// above amoCRM's 7 requests per second, its access tokens expiring every
+// few seconds, its contacts renamed behind the gateway's back. It needs
+// redis-server on PATH (CI installs it; elsewhere the test is skipped
+// unless AMOGQL_REQUIRE_REDIS is set).
+func TestReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs processes for half a minute")
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("AMOGQL_REQUIRE_REDIS") != "" {
+			t.Fatal("redis-server is not installed and AMOGQL_REQUIRE_REDIS is set")
+		}
+		t.Skip("redis-server is not installed (apt-get install redis-server)")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	const tokenTTL = 20 * time.Second // refreshed at half its life, never within a Redis outage below
+	bed, err := fleet.Up(ctx, fleet.Setup{Exe: buildBinary(t), Cache: true, AccessTokenTTL: tokenTTL, Latency: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bed.Close)
+	logs := func() {
+		for i, r := range bed.Fleet.Replicas {
+			t.Logf("replica %d:\n%s", i+1, r.Log())
+		}
+	}
+
+	t.Run("one budget, one token, one cache", func(t *testing.T) {
+		refreshesBefore := bed.Refreshes()
+		r, err := bed.Load(ctx, fleet.LoadOptions{Clients: 20, Duration: 10 * time.Second, RenameEvery: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		r.Write(&out)
+		refreshes := bed.Refreshes() - refreshesBefore
+		t.Logf("3 replicas, 20 clients, cache on:\n%s  refresh calls: %d", out.String(), refreshes)
+		if r.Upstream429 != 0 || r.MaxPerSecond > 7 {
+			logs()
+			t.Errorf("%d × 429 and %d calls in one second at the sandbox: the replicas overspent the budget", r.Upstream429, r.MaxPerSecond)
+		}
+		if len(r.Errors) != 0 {
+			logs()
+			t.Errorf("clients saw errors %v", r.Errors)
+		}
+		if r.Stale != 0 || r.Checked == 0 {
+			t.Errorf("%d stale reads of %d checked", r.Stale, r.Checked)
+		}
+		// One refresh per token lifetime half, whichever replica needs it:
+		// three replicas refreshing on their own would make three.
+		if most := int(r.Elapsed/(tokenTTL/2)) + 1; refreshes > most {
+			t.Errorf("%d refresh calls in %s with tokens refreshed every %s: want at most %d", refreshes, r.Elapsed, tokenTTL/2, most)
+		}
+		if n := bed.RefreshFailures(); n != 0 {
+			t.Errorf("the token endpoint refused %d refreshes: a refresh token was spent twice", n)
+		}
+		if r.Queries < 5*r.Upstream {
+			t.Errorf("%d queries for %d upstream calls: the replicas do not share the cache", r.Queries, r.Upstream)
+		}
+	})
+
+	t.Run("a webhook into one replica reaches subscribers on another", func(t *testing.T) {
+		r, err := bed.Webhooks(ctx, 0, 2, 30, 20*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		r.Write(&out)
+		t.Log(out.String())
+		if r.Received != r.Sent {
+			logs()
+			t.Fatalf("%d of %d changes reached replica 3", r.Received, r.Sent)
+		}
+	})
+
+	t.Run("Redis killed and restarted under load", func(t *testing.T) {
+		r, err := bed.Load(ctx, fleet.LoadOptions{Clients: 20, Duration: 12 * time.Second, RenameEvery: 300 * time.Millisecond,
+			KillRedisAt: 2 * time.Second, KillRedisFor: 4 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		r.Write(&out)
+		t.Logf("Redis killed for 4 s:\n%s", out.String())
+		if r.Upstream429 != 0 || r.MaxPerSecond > 7 {
+			logs()
+			t.Errorf("%d × 429 and %d calls in one second: the fallback overspent the budget", r.Upstream429, r.MaxPerSecond)
+		}
+		if r.Stale != 0 {
+			t.Errorf("%d stale reads of %d checked", r.Stale, r.Checked)
+		}
+		if r.Recovered == 0 {
+			logs()
+			t.Fatal("the replicas did not all report ready after Redis returned")
+		}
+		if r.ErrorsAfterRecovery != 0 {
+			logs()
+			t.Errorf("%d queries failed after every replica recovered", r.ErrorsAfterRecovery)
+		}
+		for i, rep := range bed.Fleet.Replicas {
+			if strings.Contains(rep.Log(), "panic") {
+				t.Errorf("replica %d panicked:\n%s", i+1, rep.Log())
+			}
+		}
+	})
 }

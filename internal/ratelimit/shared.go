@@ -309,9 +309,9 @@ func requestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// roundTripShared is RoundTrip with a shared budget. ok is false when Redis
-// could not be used, and the request goes by the in-process share instead.
-func (t *transport) roundTripShared(req *http.Request) (resp *http.Response, err error) {
+// roundTripShared is RoundTrip with a shared budget: through Redis while
+// it is up, else by the in-process share.
+func (t *transport) roundTripShared(req *http.Request) (*http.Response, error) {
 	l, s := t.l, t.l.shared
 	ctx := req.Context()
 	need := func() time.Duration {
@@ -319,38 +319,68 @@ func (t *transport) roundTripShared(req *http.Request) (resp *http.Response, err
 		defer l.mu.Unlock()
 		return l.needLeft()
 	}
-	quiet := windowSpan + l.transit
-	if s.up() {
-		s.enter(modeShared, quiet)
+	for {
+		if s.up() {
+			s.enter(modeShared, windowSpan+l.transit+SwitchSkew)
+			if err := s.awaitQuiet(ctx, need()); err != nil {
+				closeBody(req)
+				return nil, err
+			}
+			credential := l.keyOf(req)
+			start := time.Now()
+			ss, err := s.take(ctx, l, l.keyFor(req), credential, need)
+			if err == nil {
+				if l.observe != nil {
+					l.observe(time.Since(start))
+				}
+				return t.sendShared(req, ss, credential)
+			}
+			if !errors.Is(err, errSharedDown) {
+				closeBody(req)
+				return nil, err
+			}
+		}
+		s.enter(modeLocal, windowSpan+l.transit)
 		if err := s.awaitQuiet(ctx, need()); err != nil {
 			closeBody(req)
 			return nil, err
 		}
-		credential := l.keyOf(req)
-		start := time.Now()
-		ss, err := s.take(ctx, l, l.keyFor(req), credential, need)
-		if err == nil {
-			if l.observe != nil {
-				l.observe(time.Since(start))
-			}
-			return t.sendShared(req, ss, credential)
-		}
-		if !errors.Is(err, errSharedDown) {
+		local, err := s.localLimiter()
+		if err != nil {
 			closeBody(req)
 			return nil, err
 		}
+		resp, err := (&transport{l: local, next: reroute{s: s, next: t.next}}).RoundTrip(req)
+		if !errors.Is(err, errReroute) {
+			return resp, err
+		}
 	}
-	s.enter(modeLocal, quiet)
-	if err := s.awaitQuiet(ctx, need()); err != nil {
-		closeBody(req)
-		return nil, err
+}
+
+// SwitchSkew is how much later than another replica a replica may notice
+// that Redis is back (the cluster checks it every half second). A replica
+// going back to the shared budget first waits a window, the transit bound
+// and this, so that the requests another replica still sends by its local
+// share have left every window the shared budget counts.
+const SwitchSkew = time.Second
+
+// errReroute: Redis came back while a request queued for the local share;
+// it goes by the shared budget instead. The request was not sent.
+var errReroute = errors.New("ratelimit: redis is back: take the shared budget")
+
+// reroute sends a request admitted by the local share unless Redis is up
+// again: a local queue that kept sending after the switch would spend
+// budget the shared one does not know of.
+type reroute struct {
+	s    *shared
+	next http.RoundTripper
+}
+
+func (r reroute) RoundTrip(req *http.Request) (*http.Response, error) {
+	if r.s.up() {
+		return nil, errReroute
 	}
-	local, err := s.localLimiter()
-	if err != nil {
-		closeBody(req)
-		return nil, err
-	}
-	return (&transport{l: local, next: t.next}).RoundTrip(req)
+	return r.next.RoundTrip(req)
 }
 
 // sendShared sends req holding ss, and pauses the credential everywhere
