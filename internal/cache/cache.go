@@ -77,6 +77,7 @@ type Cache struct {
 	salt [16]byte // scopes are salted hashes, so memory never holds a token
 
 	topics topics
+	shared *shared // nil unless WithRedis
 
 	mu      sync.Mutex
 	entries map[key]*list.Element // of *entry
@@ -178,6 +179,9 @@ func New(opts ...Option) (*Cache, error) {
 		return nil, err
 	}
 	c.maxEntryBytes = min(c.maxEntryBytes, c.maxBytes)
+	if c.shared != nil {
+		c.topics.keyPrefix = c.shared.topicPrefix
+	}
 	if _, err := rand.Read(c.salt[:]); err != nil {
 		return nil, fmt.Errorf("cache: salt: %w", err)
 	}
@@ -191,9 +195,13 @@ func New(opts ...Option) (*Cache, error) {
 // sees an answer fetched before it. entity is a changes.Entity
 // ("contacts", "leads", "companies", "customers") or another resource named
 // by its REST path without ids ("catalogs", "contacts/tags"). It costs the
-// same whatever the number of entries.
+// same whatever the number of entries. A shared cache (WithRedis) records
+// the change in Redis, for every replica, in one round trip.
 func (c *Cache) Invalidate(entity changes.Entity, ids ...int) {
-	c.topics.get(string(entity)).bump(ids)
+	fields := c.topics.get(string(entity)).bump(ids)
+	if c.shared != nil {
+		c.shared.bump(context.Background(), []bumped{{name: string(entity), fields: fields}})
+	}
 	c.obs.CacheInvalidated(entity)
 }
 

@@ -37,6 +37,10 @@ const maxGens = 12
 
 // topic holds the generation counters of one kind of data.
 type topic struct {
+	// key is the Redis hash of its counters when the cache is shared (see
+	// shared.go); empty for overflowTopic, whose names differ by replica.
+	key    string
+	shared bool // the cache is shared: a GET that depends on it is not kept
 	// all counts every change: lists and embeds depend on it.
 	all atomic.Uint64
 	// wild counts changes whose ids are unknown (a batch write): every
@@ -49,10 +53,40 @@ type topic struct {
 
 func bucket(id int) int { return int(uint(id) % idBuckets) }
 
+// field names one counter of a topic: an id bucket, all or wild.
+type field uint16
+
+const (
+	fieldAll  field = idBuckets
+	fieldWild field = idBuckets + 1
+)
+
+// fieldNames are the fields of a topic's Redis hash, by field.
+var fieldNames = func() (n [idBuckets + 2]string) {
+	for b := range idBuckets {
+		n[b] = "b" + strconv.Itoa(b)
+	}
+	n[fieldAll], n[fieldWild] = "all", "wild"
+	return n
+}()
+
+func (t *topic) gen(f field) *atomic.Uint64 {
+	switch f {
+	case fieldAll:
+		return &t.all
+	case fieldWild:
+		return &t.wild
+	}
+	return &t.ids[f]
+}
+
 // topics is the table of topics, created on first use.
 type topics struct {
 	mu sync.RWMutex
 	m  map[string]*topic
+	// keyPrefix, when the cache is shared, names the Redis hash of each
+	// topic's counters: keyPrefix + the topic's name.
+	keyPrefix string
 }
 
 func (ts *topics) get(name string) *topic {
@@ -74,31 +108,51 @@ func (ts *topics) get(name string) *topic {
 		}
 	}
 	t = new(topic)
+	if ts.keyPrefix != "" {
+		t.shared = true
+		if name != overflowTopic {
+			t.key = ts.keyPrefix + name
+		}
+	}
 	ts.m[name] = t
 	return t
 }
 
 // bump records a change of the topic: of the given ids, or of unknown ones
-// when none is given or one is not an amoCRM id (not positive).
-func (t *topic) bump(ids []int) {
+// when none is given or one is not an amoCRM id (not positive). It returns
+// the counters it bumped.
+func (t *topic) bump(ids []int) []field {
+	fields := make([]field, 0, len(ids)+2)
 	wild := len(ids) == 0
 	for _, id := range ids {
 		if id <= 0 {
 			wild = true
 			continue
 		}
-		t.ids[bucket(id)].Add(1)
+		fields = append(fields, field(bucket(id)))
 	}
 	if wild {
-		t.wild.Add(1)
+		fields = append(fields, fieldWild)
 	}
-	t.all.Add(1)
+	fields = append(fields, fieldAll)
+	for _, f := range fields {
+		t.gen(f).Add(1)
+	}
+	return fields
+}
+
+// bumped is a change recorded in a topic: what the shared cache sends to
+// Redis.
+type bumped struct {
+	name   string
+	fields []field
 }
 
 // snapshot is the values of a plan's counters at one moment.
 type snapshot struct {
-	n int
-	v [maxGens]uint64
+	epoch uint64 // of the shared cache (see shared.go); 0 when not shared
+	n     int
+	v     [maxGens]uint64
 }
 
 // plan is what one GET depends on.
@@ -106,18 +160,23 @@ type plan struct {
 	resource string // root path segment, a bounded label for metrics
 	n        int
 	gens     [maxGens]*atomic.Uint64
+	topics   [maxGens]*topic // whose counter each gen is, for Redis
+	fields   [maxGens]field
 }
 
-func (p *plan) add(g *atomic.Uint64) bool {
+// add makes the plan depend on t's counter f. It fails when the plan has
+// too many counters, or when the cache is shared and t has no Redis key.
+func (p *plan) add(t *topic, f field) bool {
+	g := t.gen(f)
 	for _, have := range p.gens[:p.n] {
 		if have == g {
 			return true
 		}
 	}
-	if p.n == maxGens {
+	if p.n == maxGens || t.key == "" && t.shared {
 		return false
 	}
-	p.gens[p.n] = g
+	p.gens[p.n], p.topics[p.n], p.fields[p.n] = g, t, f
 	p.n++
 	return true
 }
@@ -256,43 +315,42 @@ func (ts *topics) readPlan(rest, with string) (plan, bool) {
 	switch {
 	case s.whole && s.hasID:
 		t := ts.get(s.root)
-		ok = p.add(&t.wild) && p.add(&t.ids[bucket(s.id)])
+		ok = p.add(t, fieldWild) && p.add(t, field(bucket(s.id)))
 	default:
-		ok = p.add(&ts.get(s.topic).all)
+		ok = p.add(ts.get(s.topic), fieldAll)
 		if !s.whole {
 			last := s.topic[strings.LastIndexByte(s.topic, '/')+1:]
 			if !definitions[last] && !unrelated[last] {
 				// Tags, notes, links... of an entity change with it.
-				ok = ok && p.add(&ts.get(s.root).all)
+				ok = ok && p.add(ts.get(s.root), fieldAll)
 			}
 		}
 	}
 	if s.whole {
 		for _, dep := range embedsByDefault[s.root] {
-			ok = ok && p.add(&ts.get(dep).all)
+			ok = ok && p.add(ts.get(dep), fieldAll)
 		}
 	}
 	for w := range strings.SplitSeq(with, ",") {
 		if dep, embeds := withTopics[strings.TrimSpace(w)]; embeds {
-			ok = ok && p.add(&ts.get(dep).all)
+			ok = ok && p.add(ts.get(dep), fieldAll)
 		}
 	}
 	return p, ok
 }
 
 // invalidateWrite bumps what a write to rest (see apiPath) may change and
-// returns the topics bumped. Ids in a write's body are not read: a batch
+// returns what it bumped. Ids in a write's body are not read: a batch
 // write counts as a change of unknown ids of its type.
-func (ts *topics) invalidateWrite(rest string) []string {
+func (ts *topics) invalidateWrite(rest string) []bumped {
 	s := shapeOf(rest)
 	var ids []int
 	if s.hasID {
 		ids = []int{s.id}
 	}
-	var bumped []string
+	var done []bumped
 	bump := func(name string, ids []int) {
-		ts.get(name).bump(ids)
-		bumped = append(bumped, name)
+		done = append(done, bumped{name: name, fields: ts.get(name).bump(ids)})
 	}
 	if s.topic != s.root {
 		bump(s.topic, nil)
@@ -310,5 +368,5 @@ func (ts *topics) invalidateWrite(rest string) []string {
 		bump(string(changes.Contacts), nil)
 		bump(string(changes.Companies), nil)
 	}
-	return bumped
+	return done
 }

@@ -28,8 +28,8 @@ type flightKey struct {
 }
 
 // share answers req from the flight for (k, snap), starting one if none is
-// under way.
-func (c *Cache) share(req *http.Request, next http.RoundTripper, p *plan, k key, snap snapshot) (*http.Response, error) {
+// under way. rk is the answer's key in Redis, when the cache is shared.
+func (c *Cache) share(req *http.Request, next http.RoundTripper, p *plan, k key, snap snapshot, rk string) (*http.Response, error) {
 	fk := flightKey{key: k, snap: snap}
 	c.mu.Lock()
 	f, joined := c.flights[fk]
@@ -41,7 +41,7 @@ func (c *Cache) share(req *http.Request, next http.RoundTripper, p *plan, k key,
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), c.callTimeout)
 		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
 		c.flights[fk] = f
-		go c.fly(f, fk, next, req.Clone(ctx), *p)
+		go c.fly(f, fk, next, req.Clone(ctx), *p, rk)
 	}
 	c.mu.Unlock()
 	if joined {
@@ -79,16 +79,19 @@ func (c *Cache) leave(fk flightKey, f *flight) {
 
 // fly makes f's upstream call, keeps its answer when it may be kept, and
 // hands it to the waiters.
-func (c *Cache) fly(f *flight, fk flightKey, next http.RoundTripper, req *http.Request, p plan) {
+func (c *Cache) fly(f *flight, fk flightKey, next http.RoundTripper, req *http.Request, p plan, rk string) {
 	defer f.cancel()
 	start := c.now()
 	f.ans, f.err = c.fetch(next, req)
 	if f.err == nil && keepable(f.ans.status) {
 		// Keeping a stale answer would be harmless, since lookups compare
 		// the generations too, but it would push out a good one.
-		if p.snapshot() == fk.snap {
+		switch {
+		case c.shared != nil:
+			c.shared.keepFetched(req.Context(), fk, &p, rk, start, f.ans)
+		case p.snapshot() == fk.snap:
 			c.keep(fk.key, fk.snap, start, f.ans)
-		} else {
+		default:
 			c.obs.CacheStaleRefused(p.resource)
 		}
 	}

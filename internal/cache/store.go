@@ -137,12 +137,16 @@ func (c *Cache) lookup(k key, snap snapshot) (*answer, bool) {
 
 // keep stores a, fetched under snap from start on, unless it is too big.
 func (c *Cache) keep(k key, snap snapshot, start time.Time, a *answer) {
-	a = a.forKeeping()
+	c.keepKept(k, snap, start.Add(c.ttl), a.forKeeping())
+}
+
+// keepKept stores a, in its kept form, until expires, unless it is too big.
+func (c *Cache) keepKept(k key, snap snapshot, expires time.Time, a *answer) {
 	size := sizeOf(k, a)
 	if size > c.maxEntryBytes {
 		return
 	}
-	e := &entry{key: k, snap: snap, expires: start.Add(c.ttl), ans: a, size: size}
+	e := &entry{key: k, snap: snap, expires: expires, ans: a, size: size}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[k]; ok {
@@ -153,6 +157,15 @@ func (c *Cache) keep(k key, snap snapshot, start time.Time, a *answer) {
 	for len(c.entries) > c.maxEntries || c.bytes > c.maxBytes {
 		c.remove(c.lru.Back())
 	}
+}
+
+// clear drops every entry.
+func (c *Cache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+	c.lru.Init()
+	c.bytes = 0
 }
 
 // remove drops an entry. Call with c.mu held.

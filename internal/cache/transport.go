@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/amogql/amogql/internal/changes"
@@ -18,7 +19,8 @@ import (
 // Any other method to the API (a write) drops what it may change both
 // before it is sent and after it returns, so a read racing it cannot keep
 // the answer from before it: a read that starts after the write returns
-// sees it.
+// sees it. With WithRedis, this holds across replicas: the reads of every
+// one of them see the writes of all.
 func (c *Cache) Wrap(next http.RoundTripper) http.RoundTripper {
 	if c.ttl == 0 {
 		return next
@@ -41,15 +43,20 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case req.Method == http.MethodHead || req.Method == http.MethodOptions:
 		return t.next.RoundTrip(req)
 	}
-	t.invalidateWrite(rest)
+	t.invalidateWrite(req.Context(), rest)
 	resp, err := t.next.RoundTrip(req)
-	t.invalidateWrite(rest)
+	t.invalidateWrite(req.Context(), rest)
 	return resp, err
 }
 
-func (t *transport) invalidateWrite(rest string) {
-	for _, name := range t.c.topics.invalidateWrite(rest) {
-		t.c.obs.CacheInvalidated(changes.Entity(name))
+func (t *transport) invalidateWrite(ctx context.Context, rest string) {
+	done := t.c.topics.invalidateWrite(rest)
+	if t.c.shared != nil {
+		// A write the caller gave up on may still be applied upstream.
+		t.c.shared.bump(context.WithoutCancel(ctx), done)
+	}
+	for _, b := range done {
+		t.c.obs.CacheInvalidated(changes.Entity(b.name))
 	}
 }
 
@@ -67,6 +74,9 @@ func (t *transport) get(req *http.Request, rest string) (*http.Response, error) 
 		return t.next.RoundTrip(req)
 	}
 	k := key{scope: c.scopeOf(req), method: req.Method, host: req.URL.Host, path: req.URL.EscapedPath(), query: query}
+	if c.shared != nil {
+		return t.getShared(req, &p, k)
+	}
 
 	// The generations are read before the upstream call, so a change
 	// reported during the call makes its answer stale at once.
@@ -75,5 +85,31 @@ func (t *transport) get(req *http.Request, rest string) (*http.Response, error) 
 		c.obs.CacheHit(p.resource)
 		return a.response(req), nil
 	}
-	return c.share(req, t.next, &p, k, snap)
+	return c.share(req, t.next, &p, k, snap, "")
+}
+
+// getShared is get for a shared cache: the generations are read from
+// Redis, and a miss in memory looks in Redis before going upstream. While
+// Redis is not usable, GETs go upstream.
+func (t *transport) getShared(req *http.Request, p *plan, k key) (*http.Response, error) {
+	c, s, ctx := t.c, t.c.shared, req.Context()
+	snap, ok := s.snapshot(ctx, p)
+	if !ok {
+		return t.next.RoundTrip(req)
+	}
+	if a, ok := c.lookup(k, snap); ok {
+		c.obs.CacheHit(p.resource)
+		return a.response(req), nil
+	}
+	rk := s.answerKey(req, k, p, snap)
+	a, ttl, found, ok := s.load(ctx, rk)
+	switch {
+	case !ok:
+		return t.next.RoundTrip(req)
+	case found:
+		c.keepKept(k, snap, c.now().Add(ttl), a)
+		c.obs.CacheHit(p.resource)
+		return a.response(req), nil
+	}
+	return c.share(req, t.next, p, k, snap, rk)
 }
