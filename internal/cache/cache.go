@@ -179,9 +179,7 @@ func New(opts ...Option) (*Cache, error) {
 		return nil, err
 	}
 	c.maxEntryBytes = min(c.maxEntryBytes, c.maxBytes)
-	if c.shared != nil {
-		c.topics.keyPrefix = c.shared.topicPrefix
-	}
+	c.topics.shared = c.shared != nil
 	if _, err := rand.Read(c.salt[:]); err != nil {
 		return nil, fmt.Errorf("cache: salt: %w", err)
 	}

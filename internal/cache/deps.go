@@ -37,10 +37,11 @@ const maxGens = 12
 
 // topic holds the generation counters of one kind of data.
 type topic struct {
-	// key is the Redis hash of its counters when the cache is shared (see
-	// shared.go); empty for overflowTopic, whose names differ by replica.
-	key    string
-	shared bool // the cache is shared: a GET that depends on it is not kept
+	// name names its counters in Redis when the cache is shared (see
+	// shared.go). overflowTopic stands for different names in different
+	// replicas, so a shared cache keeps no GET that depends on it.
+	name   string
+	shared bool
 	// all counts every change: lists and embeds depend on it.
 	all atomic.Uint64
 	// wild counts changes whose ids are unknown (a batch write): every
@@ -82,11 +83,9 @@ func (t *topic) gen(f field) *atomic.Uint64 {
 
 // topics is the table of topics, created on first use.
 type topics struct {
-	mu sync.RWMutex
-	m  map[string]*topic
-	// keyPrefix, when the cache is shared, names the Redis hash of each
-	// topic's counters: keyPrefix + the topic's name.
-	keyPrefix string
+	mu     sync.RWMutex
+	m      map[string]*topic
+	shared bool // the counters live in Redis (see shared.go)
 }
 
 func (ts *topics) get(name string) *topic {
@@ -107,13 +106,7 @@ func (ts *topics) get(name string) *topic {
 			return t
 		}
 	}
-	t = new(topic)
-	if ts.keyPrefix != "" {
-		t.shared = true
-		if name != overflowTopic {
-			t.key = ts.keyPrefix + name
-		}
-	}
+	t = &topic{name: name, shared: ts.shared}
 	ts.m[name] = t
 	return t
 }
@@ -165,7 +158,7 @@ type plan struct {
 }
 
 // add makes the plan depend on t's counter f. It fails when the plan has
-// too many counters, or when the cache is shared and t has no Redis key.
+// too many counters, or when the cache is shared and t is overflowTopic.
 func (p *plan) add(t *topic, f field) bool {
 	g := t.gen(f)
 	for _, have := range p.gens[:p.n] {
@@ -173,7 +166,7 @@ func (p *plan) add(t *topic, f field) bool {
 			return true
 		}
 	}
-	if p.n == maxGens || t.key == "" && t.shared {
+	if p.n == maxGens || t.shared && t.name == overflowTopic {
 		return false
 	}
 	p.gens[p.n], p.topics[p.n], p.fields[p.n] = g, t, f

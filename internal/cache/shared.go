@@ -14,8 +14,7 @@ import (
 
 // A cache shared by several gateway processes (replicas) through Redis.
 //
-// The generation counters (deps.go) live in Redis, one hash per topic, so a
-// change reported to any replica (Invalidate, or a write through its
+// The generation counters (deps.go) live in Redis, so a change reported to any replica (Invalidate, or a write through its
 // transport) is seen by the next read of every replica: each read takes its
 // snapshot from Redis, in one round trip, before it serves or fetches
 // anything. No message has to reach the other replicas, so none can be
@@ -24,8 +23,11 @@ import (
 // memory as a first tier, keyed by the snapshot too, so it is served only
 // while the counters in Redis still match.
 //
-// Every snapshot includes an epoch, a Redis key read in the same round
-// trip. Redis may lose what it held (restarted empty) or go back in time
+// The counters are fields of one Redis hash, "<field>:<topic>" (e.g.
+// "b5:contacts"), beside its field "epoch", which every snapshot includes.
+// One key, so Redis loses or evicts (under an allkeys-* maxmemory policy)
+// the epoch whenever it loses a counter, and the scripts work on Redis
+// Cluster too. Redis may lose what it held (restarted empty) or go back in time
 // (restored from an older copy); either way its counters may return to
 // values an answer was kept under although the data changed since, and a
 // change reported while Redis was unreachable reached no other replica. So
@@ -36,7 +38,7 @@ import (
 // memory or in Redis, was kept under another epoch and is never served
 // again. A new random value rather than an increment, since a restored copy
 // holds an older epoch whose successor may already have been used. A Redis
-// that lost the epoch key gets a new random one from the first read that
+// that lost the hash gets a new random epoch from the first read that
 // misses it, whether or not any replica noticed the loss. The chance that
 // a new epoch equals one seen before is 2^-63 per change of epoch.
 //
@@ -65,9 +67,9 @@ type OutageCounter interface {
 // WithRedis makes the cache shared by every gateway process given the same
 // Redis and prefix: a change reported to, or written through, any of them
 // is seen by every read that starts after it, and an answer fetched by one
-// is served by all. Every key starts with prefix; the counters and the epoch
-// share the hash tag {cache}, so one script can read them on Redis Cluster
-// too. health (nil: always up) tells the cache when Redis is down: then, and
+// is served by all. Its keys are prefix+"cache:gens" (a hash: the epoch and
+// the generation counters, without expiry) and prefix+"cache:a:<sha256>"
+// (the answers, each expiring with its TTL). health (nil: always up) tells the cache when Redis is down: then, and
 // after any Redis call fails, it is bypassed (every GET goes upstream,
 // nothing is served from or kept in memory) until Redis is back, and then
 // starts afresh (see the epoch in shared.go). A nil rdb leaves the cache
@@ -79,15 +81,19 @@ func WithRedis(rdb redis.UniversalClient, prefix string, health Health) Option {
 			return
 		}
 		outages, _ := health.(OutageCounter)
-		c.shared = &shared{
+		s := &shared{
 			c:            c,
 			rdb:          rdb,
 			health:       health,
 			outages:      outages,
-			epochKey:     prefix + "{cache}:epoch",
-			topicPrefix:  prefix + "{cache}:t:",
+			gensKey:      prefix + "cache:gens",
 			answerPrefix: prefix + "cache:a:",
 		}
+		if outages != nil {
+			// Outages before the cache existed lost nothing of it.
+			s.outagesAt.Store(outages.Outages())
+		}
+		c.shared = s
 	}
 }
 
@@ -103,8 +109,7 @@ type shared struct {
 	rdb          redis.UniversalClient
 	health       Health
 	outages      OutageCounter // nil if health counts none
-	epochKey     string
-	topicPrefix  string
+	gensKey      string
 	answerPrefix string
 
 	// failures counts the failures seen; afresh is its value when the
@@ -117,31 +122,33 @@ type shared struct {
 	retrying  atomic.Bool
 }
 
-// snapshotScript reads an epoch and counters, creating the epoch with a
-// random start when Redis has none (it was never set, or Redis lost it).
-//
-// KEYS[1] is the epoch, KEYS[2..] the topic hashes; ARGV[1] is the start,
-// ARGV[i] the field of KEYS[i]. It answers the values separated by spaces.
+// snapshotScript reads the epoch and counters ARGV[2..] of the hash
+// KEYS[1], setting the epoch to ARGV[1] when the hash has none (it was
+// never set, or Redis lost it). It answers the values separated by spaces,
+// a missing counter as 0.
 var snapshotScript = redis.NewScript(`
-local epoch = redis.call('GET', KEYS[1])
-if not epoch then
-	epoch = ARGV[1]
-	redis.call('SET', KEYS[1], epoch)
+local v = redis.call('HMGET', KEYS[1], 'epoch', unpack(ARGV, 2))
+if not v[1] then
+	v[1] = ARGV[1]
+	redis.call('HSET', KEYS[1], 'epoch', ARGV[1])
 end
-local out = {epoch}
-for i = 2, #KEYS do
-	out[i] = redis.call('HGET', KEYS[i], ARGV[i]) or '0'
+for i = 2, #v do
+	v[i] = v[i] or '0'
 end
-return table.concat(out, ' ')
+return table.concat(v, ' ')
 `)
 
-// bumpScript adds one to the field ARGV[i] of each hash KEYS[i].
+// bumpScript adds one to the counters ARGV of the hash KEYS[1].
 var bumpScript = redis.NewScript(`
-for i = 1, #KEYS do
-	redis.call('HINCRBY', KEYS[i], ARGV[i], 1)
+for i = 1, #ARGV do
+	redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
 end
-return #KEYS
+return #ARGV
 `)
+
+// counterField names the counter f of the topic name in the hash. Field
+// names have no colon, so no two pairs share a name; nor does "epoch".
+func counterField(f field, name string) string { return fieldNames[f] + ":" + name }
 
 func newEpoch() string { return strconv.FormatUint(rand.Uint64()>>1, 10) }
 
@@ -172,7 +179,7 @@ func (s *shared) restart(ctx context.Context) bool {
 		return true
 	}
 	s.c.clear()
-	if err := s.rdb.Set(ctx, s.epochKey, newEpoch(), 0).Err(); err != nil {
+	if err := s.rdb.HSet(ctx, s.gensKey, "epoch", newEpoch()).Err(); err != nil {
 		s.fail(ctx, err)
 		return false
 	}
@@ -199,13 +206,12 @@ func (s *shared) snapshot(ctx context.Context, p *plan) (snapshot, bool) {
 	if !s.usable(ctx) {
 		return snapshot{}, false
 	}
-	keys := make([]string, p.n+1)
 	args := make([]any, p.n+1)
-	keys[0], args[0] = s.epochKey, newEpoch()
+	args[0] = newEpoch()
 	for i := range p.n {
-		keys[i+1], args[i+1] = p.topics[i].key, fieldNames[p.fields[i]]
+		args[i+1] = counterField(p.fields[i], p.topics[i].name)
 	}
-	reply, err := snapshotScript.Run(ctx, s.rdb, keys, args...).Text()
+	reply, err := snapshotScript.Run(ctx, s.rdb, []string{s.gensKey}, args...).Text()
 	if err != nil {
 		s.fail(ctx, err)
 		return snapshot{}, false
@@ -241,18 +247,16 @@ func (s *shared) bump(ctx context.Context, changes []bumped) {
 		s.lost()
 		return
 	}
-	var keys []string
 	var args []any
 	for _, ch := range changes {
 		for _, f := range ch.fields {
-			keys = append(keys, s.topicPrefix+ch.name)
-			args = append(args, fieldNames[f])
+			args = append(args, counterField(f, ch.name))
 		}
 	}
-	if len(keys) == 0 {
+	if len(args) == 0 {
 		return
 	}
-	if err := bumpScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+	if err := bumpScript.Run(ctx, s.rdb, []string{s.gensKey}, args...).Err(); err != nil {
 		s.fail(context.WithoutCancel(ctx), err)
 		s.lost()
 	}

@@ -38,6 +38,7 @@ func newRedisClient(t testing.TB, addr string) *redis.Client {
 		ReadTimeout:     250 * time.Millisecond,
 		WriteTimeout:    250 * time.Millisecond,
 		DisableIdentity: true,
+		Protocol:        2, // as internal/cluster's client
 	})
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
@@ -121,8 +122,7 @@ func (r replica) write(t *testing.T, method, path string) {
 
 // epochOf returns the epoch mr holds.
 func epochOf(mr *miniredis.Miniredis) string {
-	e, _ := mr.Get(testPrefix + "{cache}:epoch")
-	return e
+	return mr.HGet(testPrefix+"cache:gens", "epoch")
 }
 
 // waitFor waits until cond holds, failing the test if it does not within

@@ -256,6 +256,41 @@ func TestShared_RedisRestoredOlder(t *testing.T) {
 	}
 }
 
+// TestShared_CountersLost drops the counters while no replica sees Redis
+// fail (evicted under an allkeys-* maxmemory policy, or flushed): they read
+// 0 again, which an answer from before the change they counted was kept
+// under; the epoch went with them, so that answer is not served.
+func TestShared_CountersLost(t *testing.T) {
+	t.Parallel()
+	const path = "/api/v4/contacts/5"
+	tests := []struct {
+		name string
+		lose func(mr *miniredis.Miniredis)
+	}{
+		{"HashEvicted", func(mr *miniredis.Miniredis) { mr.Del(testPrefix + "cache:gens") }},
+		{"Flushed", func(mr *miniredis.Miniredis) { mr.FlushAll() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mr := miniredis.RunT(t)
+			up, v := versioned(t)
+			a := newReplica(t, newRedisClient(t, mr.Addr()), nil, up)
+			b := newReplica(t, newRedisClient(t, mr.Addr()), nil, up)
+			a.read(t, path)
+			v.Add(1)
+			b.c.Invalidate(changes.Contacts, 5)
+			b.read(t, path)
+			tt.lose(mr)
+			for _, r := range []replica{a, b} {
+				if got := r.read(t, path); got != contactBody(1) {
+					t.Errorf("read after the counters were lost = %q, want %q", got, contactBody(1))
+				}
+			}
+		})
+	}
+}
+
 // TestShared_LostInvalidationRetried cuts one replica off Redis while a
 // change is reported to it: the other replica, which still reaches Redis,
 // cannot know of it; once the cut heals, the first replica sets a new epoch

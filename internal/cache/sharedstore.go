@@ -31,7 +31,7 @@ func (s *shared) answerKey(req *http.Request, k key, p *plan, snap snapshot) str
 	num(answerFormat)
 	num(snap.epoch)
 	for i := range p.n {
-		writeString(h, p.topics[i].key)
+		writeString(h, p.topics[i].name)
 		num(uint64(p.fields[i]))
 		num(snap.v[i])
 	}
