@@ -9,6 +9,8 @@
 // as soon as it learns that what they show may have changed: from a change
 // notice (Invalidate, e.g. for an amoCRM webhook) or from a write that goes
 // through it. Concurrent misses for the same answer share one upstream call.
+// With WithRedis, several gateway processes share one cache through Redis
+// (see shared.go).
 package cache
 
 import (

@@ -196,8 +196,12 @@ func (d dump) restore(t *testing.T, mr *miniredis.Miniredis) {
 }
 
 // partition is a go-redis hook that fails every call while cut, as a
-// network partition between one replica and Redis.
-type partition struct{ cut atomic.Bool }
+// network partition between one replica and Redis, and counts the calls
+// (a pipeline as one).
+type partition struct {
+	cut   atomic.Bool
+	calls atomic.Int64
+}
 
 var errPartition = errors.New("partitioned from Redis")
 
@@ -205,6 +209,7 @@ func (p *partition) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (p *partition) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
+		p.calls.Add(1)
 		if p.cut.Load() {
 			cmd.SetErr(errPartition)
 			return errPartition
@@ -215,6 +220,7 @@ func (p *partition) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (p *partition) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
+		p.calls.Add(1)
 		if p.cut.Load() {
 			for _, cmd := range cmds {
 				cmd.SetErr(errPartition)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/google/go-cmp/cmp"
@@ -288,6 +289,38 @@ func TestShared_CountersLost(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestShared_NoRedisCallWhileDown: while Health says Redis is down, reads,
+// writes and change notices go on without calling Redis, and nothing is
+// cached.
+func TestShared_NoRedisCallWhileDown(t *testing.T) {
+	t.Parallel()
+	const path = "/api/v4/contacts/5"
+	mr := miniredis.RunT(t)
+	up, _ := versioned(t)
+	hook := &partition{}
+	rdb := newRedisClient(t, mr.Addr())
+	rdb.AddHook(hook)
+	h := &fakeHealth{}
+	// The short TTL bounds the background retry of the lost change.
+	a := newReplica(t, rdb, h, up, WithTTL(time.Second))
+	a.read(t, path)
+	h.goDown()
+	before := hook.calls.Load()
+	for range 2 {
+		if got := a.read(t, path); got != contactBody(0) {
+			t.Fatalf("read while down = %q", got)
+		}
+	}
+	a.write(t, http.MethodPatch, path)
+	a.c.Invalidate(changes.Contacts, 5)
+	if got := hook.calls.Load() - before; got != 0 {
+		t.Errorf("Redis calls while down = %d, want 0", got)
+	}
+	if got := up.count("GET " + path); got != 3 {
+		t.Errorf("upstream GETs = %d, want 3 (every read while down)", got)
 	}
 }
 
