@@ -33,6 +33,10 @@ func newCache(cfg Config) (*cache.Cache, error) {
 	if cfg.Metrics != nil {
 		opts = append(opts, cache.WithObserver(cfg.Metrics))
 	}
+	if cl := cfg.Cluster; cl != nil {
+		// Shared: a change any replica hears of is seen by every read.
+		opts = append(opts, cache.WithRedis(cl.Client(), cl.Prefix(), cl))
+	}
 	return cache.New(opts...)
 }
 
