@@ -58,6 +58,7 @@ type Cluster struct {
 	onTurn func(up bool, err error)
 
 	up       atomic.Bool
+	outages  atomic.Uint64 // times up turned false
 	replicas atomic.Int64 // last count seen, 0 before the first
 	lastBeat atomic.Int64 // unix nanos of the last heartbeat sent
 
@@ -112,6 +113,9 @@ func Open(rawURL string, o Options) (*Cluster, error) {
 	// RESP2 and no client-identity handshake: both work with every Redis
 	// and Redis-compatible server, and cost nothing here.
 	opts.Protocol = 2
+	// One dial attempt: a Redis that refuses connections is reported at
+	// once, and the monitor (not each request) finds out when it is back.
+	opts.DialerRetries = 1
 	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	opts.DisableIdentity = true
 	c := &Cluster{
@@ -204,6 +208,12 @@ func (c *Cluster) Status() Status {
 	return s
 }
 
+// Outages counts the times Redis stopped being usable since Open. A
+// component that kept state derived from Redis compares it across a
+// moment to learn that an outage happened in between, even one it made no
+// call during (the read cache drops what it kept then).
+func (c *Cluster) Outages() uint64 { return c.outages.Load() }
+
 // Replicas is how many replicas were alive at the last successful check,
 // this one included, or 0 when Redis was never reached. The rate budget
 // divides itself by it while Redis is down.
@@ -233,6 +243,9 @@ func (c *Cluster) turn(up bool, err error) {
 	if changed {
 		c.up.Store(up)
 		c.since = time.Now()
+		if !up {
+			c.outages.Add(1)
+		}
 	}
 	if !up {
 		c.lastErr = err

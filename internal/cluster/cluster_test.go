@@ -117,6 +117,9 @@ func TestCluster_HealthFollowsRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "up again", c.Up)
+	if n := c.Outages(); n != 1 {
+		t.Fatalf("Outages() = %d after one outage", n)
+	}
 	for len(turned) > 0 {
 		turns = append(turns, <-turned)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/amogql/amogql/internal/sandbox"
@@ -127,7 +129,33 @@ func Up(ctx context.Context, s Setup) (*Bed, error) {
 		b.Close()
 		return nil, err
 	}
+	// The replicas register their webhook once they serve: a change made
+	// before that would reach none of them.
+	if err := b.awaitWebhook(ctx, "http://"+addrs[0]+"/webhooks/amocrm/"+b.Secret); err != nil {
+		b.Close()
+		return nil, err
+	}
 	return b, nil
+}
+
+// awaitWebhook waits until the sandbox has a subscription for dest.
+func (b *Bed) awaitWebhook(ctx context.Context, dest string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.SandboxURL+"/api/v4/webhooks", nil)
+		req.Header.Set("Authorization", "Bearer "+sandbox.DefaultToken)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), dest) {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("fleet: no replica registered its webhook %s within 30 s", dest)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Close stops everything.
