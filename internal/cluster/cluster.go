@@ -59,8 +59,8 @@ type Cluster struct {
 
 	up       atomic.Bool
 	outages  atomic.Uint64 // times up turned false
-	replicas atomic.Int64 // last count seen, 0 before the first
-	lastBeat atomic.Int64 // unix nanos of the last heartbeat sent
+	replicas atomic.Int64  // last count seen, 0 before the first
+	lastBeat atomic.Int64  // unix nanos of the last heartbeat sent
 
 	mu      sync.Mutex
 	since   time.Time // when up last changed

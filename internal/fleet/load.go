@@ -58,7 +58,6 @@ type LoadReport struct {
 	ErrorsAfterRecovery int
 }
 
-
 const contactQuery = `query Contact($id: ID!) { contact(id: $id) { id name } }`
 
 // Load runs o against the bed and measures it.
