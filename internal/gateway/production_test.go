@@ -54,7 +54,15 @@ func TestAPIKeys(t *testing.T) {
 // cores would only add scheduling stalls no production host has.
 func TestRateBudget_NoUpstream429(t *testing.T) {
 	sb := sandbox.New()
-	g := startGateway(t, sb, withConfig(func(c *Config) { c.RPS = 7; c.UpstreamTimeout = 30 * time.Second }))
+	g := startGateway(t, sb, withConfig(func(c *Config) {
+		c.RPS = 7
+		c.UpstreamTimeout = 30 * time.Second
+		// Other packages' tests (three gateway processes among them) run
+		// beside this one: the sandbox's handler, which counts the call,
+		// can start later than the production bound after the request was
+		// written. See TestUpstream_SlowAmoCRMNo429.
+		c.TransitBound = 300 * time.Millisecond
+	}))
 	sb.SetFaults(sandbox.Faults{EnforceRPS: 7})
 	const clients = 50
 	var wg sync.WaitGroup

@@ -319,6 +319,12 @@ func (ts *TokenSource) refresh(ctx context.Context, needed func(tokens) bool) (s
 		ts.saveIfDirty()
 		return next.access, nil
 	})
+	return awaitRefresh(ctx, ch)
+}
+
+// awaitRefresh waits for a refresh flight's token, or for ctx to end; the
+// flight goes on either way.
+func awaitRefresh(ctx context.Context, ch <-chan singleflight.Result) (string, error) {
 	select {
 	case res := <-ch:
 		if res.Err != nil {

@@ -80,16 +80,7 @@ func (ts *TokenSource) sharedFlight(ctx context.Context, serveValid bool, decide
 		}
 		return tok.access, nil
 	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return "", res.Err
-		}
-		tok, _ := res.Val.(string)
-		return tok, nil
-	case <-ctx.Done():
-		return "", fmt.Errorf("oauth: waiting for token refresh: %w", ctx.Err())
-	}
+	return awaitRefresh(ctx, ch)
 }
 
 // coordinate brings this replica's pair up to date with Redis and, when

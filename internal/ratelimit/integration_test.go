@@ -86,7 +86,7 @@ func TestIntegrationKey(t *testing.T) {
 func TestLimiter_TokensOfOneIntegrationShareBudget(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t, 0)
-	client := newClient(t, newLimiter(t, ratelimit.WithRate(7), ratelimit.WithTransitBound(testTransit)))
+	client := newClient(t, newLimiter(t, ratelimit.WithRate(7)))
 	const tokens = 20
 	var wg sync.WaitGroup
 	for i := range tokens {

@@ -333,7 +333,7 @@ func (t *transport) roundTripShared(req *http.Request) (*http.Response, error) {
 				if l.observe != nil {
 					l.observe(time.Since(start))
 				}
-				return t.sendShared(req, ss, credential)
+				return t.send(req, ss, l.transit, func(d time.Duration) { s.pause(credential, d) })
 			}
 			if !errors.Is(err, errSharedDown) {
 				closeBody(req)
@@ -381,30 +381,6 @@ func (r reroute) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errReroute
 	}
 	return r.next.RoundTrip(req)
-}
-
-// sendShared sends req holding ss, and pauses the credential everywhere
-// when amoCRM answers 429 anyway.
-func (t *transport) sendShared(req *http.Request, ss sharedSlot, credential string) (*http.Response, error) {
-	l := t.l
-	a := &arrival{s: ss, transit: l.transit}
-	sent := time.Now()
-	resp, err := t.next.RoundTrip(a.trace(req))
-	now := time.Now()
-	a.finish(now)
-	if err != nil {
-		return nil, err
-	}
-	resp.Request = req
-	l.observeLatency(now.Sub(sent))
-	if resp.StatusCode == http.StatusTooManyRequests {
-		d, ok := RetryAfter(resp.Header, now)
-		if !ok || d <= 0 {
-			d = l.pause
-		}
-		l.shared.pause(credential, min(d, l.maxPause))
-	}
-	return resp, nil
 }
 
 func closeBody(req *http.Request) {

@@ -40,7 +40,7 @@ func newRedis(t *testing.T) (*miniredis.Miniredis, *redis.Client) {
 // replica is one gateway process's Limiter on the shared Redis.
 func replica(t *testing.T, rdb *redis.Client, h ratelimit.Health, replicas int, opts ...ratelimit.Option) *http.Client {
 	t.Helper()
-	opts = append(opts, ratelimit.WithTransitBound(testTransit), ratelimit.WithShared(rdb, "test:", h, func() int { return replicas }))
+	opts = append(opts, ratelimit.WithShared(rdb, "test:", h, func() int { return replicas }))
 	return newClient(t, newLimiter(t, opts...))
 }
 
@@ -80,7 +80,7 @@ func TestShared_ReplicasSpendOneBudget(t *testing.T) {
 				if tt.shared {
 					clients = append(clients, replica(t, rdb, nil, 3))
 				} else {
-					clients = append(clients, newClient(t, newLimiter(t, ratelimit.WithTransitBound(testTransit))))
+					clients = append(clients, newClient(t, newLimiter(t)))
 				}
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)

@@ -53,7 +53,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.observe(time.Since(start))
 	}
 
-	a := &arrival{s: windowSlot{c.win, s}, transit: l.transitOf(c)}
+	return t.send(req, windowSlot{c.win, s}, l.transitOf(c), func(d time.Duration) { l.pauseFor(c, d) })
+}
+
+// send sends req holding slot s and, when amoCRM answers 429 anyway, calls
+// pause with how long the credential is to stop.
+func (t *transport) send(req *http.Request, s slotKeeper, transit time.Duration, pause func(time.Duration)) (*http.Response, error) {
+	l := t.l
+	a := &arrival{s: s, transit: transit}
 	sent := time.Now()
 	resp, err := t.next.RoundTrip(a.trace(req))
 	now := time.Now()
@@ -68,7 +75,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !ok || d <= 0 {
 			d = l.pause
 		}
-		l.pauseFor(c, min(d, l.maxPause))
+		pause(min(d, l.maxPause))
 	}
-	return resp, err
+	return resp, nil
 }

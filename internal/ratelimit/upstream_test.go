@@ -110,9 +110,10 @@ func newClient(t *testing.T, lim *ratelimit.Limiter) *http.Client {
 	return &http.Client{Transport: lim.Wrap(base)}
 }
 
+// newLimiter returns a Limiter with testTransit unless opts set another bound.
 func newLimiter(t *testing.T, opts ...ratelimit.Option) *ratelimit.Limiter {
 	t.Helper()
-	lim, err := ratelimit.New(opts...)
+	lim, err := ratelimit.New(append([]ratelimit.Option{ratelimit.WithTransitBound(testTransit)}, opts...)...)
 	if err != nil {
 		t.Fatalf("ratelimit.New: %v", err)
 	}
