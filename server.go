@@ -119,6 +119,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 		{"PUBLIC_URL", "public-url", "", "the gateway's external base URL; with WEBHOOK_SECRET and a credential the gateway holds, it registers PUBLIC_URL/webhooks/amocrm/SECRET with amoCRM", false, nil},
 		{"CACHE_TTL", "cache-ttl", "", "longest a cached amoCRM read is served without a change notice; default 5m when webhooks are on (WEBHOOK_SECRET or the embedded sandbox), else 0; 0 turns the cache off", false, nil},
 		{"REDIS_URL", "redis-url", "", "Redis shared by the gateway's replicas (redis://[user:password@]host:port/db?read_timeout=500ms&pool_size=20): rate budget, OAuth tokens, read cache, persisted queries, change events; empty keeps all state in this process", true, nil},
+		{"READ_EXECUTOR", "read-executor", "plan", "plan: reads the plan executor covers skip gqlgen's per-field execution; resolvers: every operation runs through the resolvers (for diagnosis)", false, nil},
 		{"SANDBOX_LATENCY", "sandbox-latency", "0s", "latency the embedded sandbox adds to each upstream call", false, nil},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", false, nil},
 		{"LOG_FORMAT", "log-format", "", "json or console; default console with the sandbox, json otherwise", false, nil},
@@ -218,6 +219,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 	}
 	cfg.PublicURL = strings.TrimRight(get("PUBLIC_URL"), "/")
 	cfg.RedisURL = strings.TrimSpace(get("REDIS_URL"))
+	switch get("READ_EXECUTOR") {
+	case "plan":
+	case "resolvers":
+		cfg.ForceResolvers = true
+	default:
+		errs = append(errs, fmt.Errorf("READ_EXECUTOR %q: want plan or resolvers", get("READ_EXECUTOR")))
+	}
 	if get("CACHE_TTL") != "" {
 		cfg.CacheTTL = dur("CACHE_TTL")
 	} else if cfg.WebhookSecret != "" || cfg.BaseURL == "" {

@@ -75,6 +75,9 @@ type Config struct {
 	CacheTTL time.Duration
 	// KeepAlive is how often idle subscriptions are pinged; zero picks DefaultKeepAlive.
 	KeepAlive time.Duration
+	// ForceResolvers turns off the plan executor: every operation runs
+	// through gqlgen's resolvers, for diagnosis (READ_EXECUTOR=resolvers).
+	ForceResolvers bool
 	// RedisURL, when set, makes this process one replica of a gateway whose
 	// replicas share state through that Redis (see cluster.go). Serve
 	// connects; New and NewUpstream read Cluster.
