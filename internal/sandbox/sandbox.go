@@ -12,7 +12,9 @@
 // for every call or by path, malformed bodies, reset connections, the 7 rps
 // limit and the account block), a token without administrator rights
 // (WithNonAdminToken) and an OAuth 2.0 token endpoint with single-use
-// refresh tokens.
+// refresh tokens. Standalone serves it with GET /_sandbox/calls (CallsPath),
+// the call count, for a process that measures it from outside; nothing under
+// /api/v4 changes.
 //
 // It implements amoCRM's webhook subscriptions (/api/v4/webhooks) and, for
 // every write it applies, whoever made it, posts amoCRM-format webhooks to
