@@ -76,7 +76,8 @@ type shared struct {
 	health   Health
 	replicas func() int
 
-	gates sync.Map // credKey -> chan struct{}: one Redis poller per credential in this process
+	gatesMu sync.Mutex
+	gates   map[credKey]*gate // one Redis poller per credential in this process
 
 	mode       atomic.Int32 // modeUnset, modeShared, modeLocal
 	quietUntil atomic.Int64 // unix nanos: no request before
@@ -160,15 +161,36 @@ func (s *shared) keysFor(credential string) []string {
 	return []string{tag + ":slots", tag + ":busy", tag + ":state"}
 }
 
-// gate is the credential's queue in this process: only its head asks
+// gate is a credential's queue in this process: only its head asks
 // Redis, so waiting requests cost Redis one poll per replica, not one each.
-// Channel waiters are served in order.
-func (s *shared) gate(k credKey) chan struct{} {
-	if g, ok := s.gates.Load(k); ok {
-		return g.(chan struct{})
+// Channel waiters are served in order. A gate lives while requests use it,
+// so pass-through tokens cannot grow the map without bound.
+type gate struct {
+	ch    chan struct{}
+	users int // guarded by shared.gatesMu
+}
+
+func (s *shared) enterGate(k credKey) *gate {
+	s.gatesMu.Lock()
+	defer s.gatesMu.Unlock()
+	if s.gates == nil {
+		s.gates = map[credKey]*gate{}
 	}
-	g, _ := s.gates.LoadOrStore(k, make(chan struct{}, 1))
-	return g.(chan struct{})
+	g := s.gates[k]
+	if g == nil {
+		g = &gate{ch: make(chan struct{}, 1)}
+		s.gates[k] = g
+	}
+	g.users++
+	return g
+}
+
+func (s *shared) leaveGate(k credKey, g *gate) {
+	s.gatesMu.Lock()
+	defer s.gatesMu.Unlock()
+	if g.users--; g.users == 0 {
+		delete(s.gates, k)
+	}
 }
 
 // sharedSlot is a request's busy slot in Redis.
@@ -204,7 +226,9 @@ var errSharedDown = errors.New("ratelimit: shared budget unavailable")
 // take waits, within ctx, until Redis lets one request of the credential
 // go, and returns its busy slot.
 func (s *shared) take(ctx context.Context, l *Limiter, k credKey, credential string, need func() time.Duration) (sharedSlot, error) {
-	g := s.gate(k)
+	gt := s.enterGate(k)
+	defer s.leaveGate(k, gt)
+	g := gt.ch
 	refuse := time.Duration(-1)
 	if dl, ok := ctx.Deadline(); ok {
 		refuse = time.Until(dl) - need()
