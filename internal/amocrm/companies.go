@@ -6,7 +6,7 @@ import (
 	"net/http"
 )
 
-// CompaniesService reads companies.
+// CompaniesService reads and writes companies.
 //
 // amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/companies-api
 type CompaniesService service
@@ -27,8 +27,11 @@ type Company struct {
 	CustomFieldsValues []CustomFieldValues `json:"custom_fields_values"`
 	IsDeleted          bool                `json:"is_deleted"`
 	AccountID          int                 `json:"account_id"`
-	Links              *Links              `json:"_links,omitempty"`
-	Embedded           *CompanyEmbedded    `json:"_embedded,omitempty"`
+	// RequestID is only set in create answers: the request_id sent, or the
+	// element's index in the batch.
+	RequestID string           `json:"request_id,omitempty"`
+	Links     *Links           `json:"_links,omitempty"`
+	Embedded  *CompanyEmbedded `json:"_embedded,omitempty"`
 }
 
 // CompanyEmbedded holds a company's related entities. A nil slice means
@@ -71,6 +74,9 @@ type CompanyFilter struct {
 	CreatedAt         *Range   `url:"created_at,omitempty"`
 	UpdatedAt         *Range   `url:"updated_at,omitempty"`
 	ClosestTaskAt     *Range   `url:"closest_task_at,omitempty"`
+	// CustomFieldsValues: filter[custom_fields_values][<field_id>][]=v, or
+	// […][from]/[to] for numeric and date fields.
+	CustomFieldsValues CustomFieldFilters `url:"custom_fields_values,omitempty"`
 }
 
 func (o *CompanyListOptions) validate() error {

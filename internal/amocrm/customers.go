@@ -78,6 +78,9 @@ type CustomerFilter struct {
 	UpdatedAt         *Range   `url:"updated_at,omitempty"`
 	ClosestTaskAt     *Range   `url:"closest_task_at,omitempty"`
 	NextDate          *Range   `url:"next_date,omitempty"`
+	// CustomFieldsValues: filter[custom_fields_values][<field_id>][]=v, or
+	// […][from]/[to] for numeric and date fields.
+	CustomFieldsValues CustomFieldFilters `url:"custom_fields_values,omitempty"`
 }
 
 func (o *CustomerListOptions) validate() error {

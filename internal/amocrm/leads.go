@@ -10,7 +10,7 @@ import (
 	"strconv"
 )
 
-// LeadsService reads leads (deals).
+// LeadsService reads and writes leads (deals).
 //
 // amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/leads-api
 type LeadsService service
@@ -43,9 +43,12 @@ type Lead struct {
 	Score              *int                `json:"score"`
 	AccountID          int                 `json:"account_id"`
 	// IsPriceModifiedByRobot needs with=is_price_modified_by_robot.
-	IsPriceModifiedByRobot *bool         `json:"is_price_modified_by_robot,omitempty"`
-	Links                  *Links        `json:"_links,omitempty"`
-	Embedded               *LeadEmbedded `json:"_embedded,omitempty"`
+	IsPriceModifiedByRobot *bool `json:"is_price_modified_by_robot,omitempty"`
+	// RequestID is only set in create answers: the request_id sent, or the
+	// element's index in the batch.
+	RequestID string        `json:"request_id,omitempty"`
+	Links     *Links        `json:"_links,omitempty"`
+	Embedded  *LeadEmbedded `json:"_embedded,omitempty"`
 }
 
 // Money is an amount amoCRM sends as an integer, though some accounts send
@@ -97,6 +100,20 @@ type LeadEmbedded struct {
 	Contacts []EntityRef `json:"contacts"`
 	// CatalogElements needs with=catalog_elements.
 	CatalogElements []CatalogElementLink `json:"catalog_elements"`
+	// LossReason needs with=loss_reason; it holds at most one reason.
+	LossReason []LossReason `json:"loss_reason"`
+}
+
+// LossReason is why a lead was lost.
+//
+// amoCRM API docs: https://www.amocrm.ru/developers/content/crm_platform/leads-api
+type LossReason struct {
+	ID        int    `json:"id"`
+	Name      string `json:"name"`
+	Sort      int    `json:"sort"`
+	CreatedAt int64  `json:"created_at"` // Unix seconds
+	UpdatedAt int64  `json:"updated_at"` // Unix seconds
+	Links     *Links `json:"_links,omitempty"`
 }
 
 // LeadListOptions are the query parameters of LeadsService.List.
@@ -132,6 +149,9 @@ type LeadFilter struct {
 	UpdatedAt         *Range       `url:"updated_at,omitempty"`
 	ClosedAt          *Range       `url:"closed_at,omitempty"`
 	ClosestTaskAt     *Range       `url:"closest_task_at,omitempty"`
+	// CustomFieldsValues: filter[custom_fields_values][<field_id>][]=v, or
+	// […][from]/[to] for numeric and date fields.
+	CustomFieldsValues CustomFieldFilters `url:"custom_fields_values,omitempty"`
 }
 
 // LeadStatus is a pipeline stage to filter leads by.
