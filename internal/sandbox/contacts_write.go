@@ -168,6 +168,7 @@ func appendUnique(ids []int, id int) []int {
 // writtenJSON is one entity in a POST/PATCH answer.
 type writtenJSON struct {
 	ID        int       `json:"id"`
+	EntityID  *int      `json:"entity_id,omitempty"` // notes only
 	Name      *string   `json:"name,omitempty"`
 	UpdatedAt *int64    `json:"updated_at,omitempty"`
 	RequestID *string   `json:"request_id,omitempty"`

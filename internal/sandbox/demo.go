@@ -10,27 +10,38 @@ import (
 // Users of the demo account. 504141 owns the documentation's examples and is
 // the default responsible user; 47272 is the creator in the POST example.
 var demoUsers = []user{
-	{ID: 504141, Name: "Администратор", GroupID: 0},
-	{ID: 504142, Name: "Елена Соколова", GroupID: 0},
-	{ID: 504143, Name: "Дмитрий Волков", GroupID: 0},
-	{ID: 504144, Name: "Мария Лебедева", GroupID: 350001},
-	{ID: 504145, Name: "Сергей Новиков", GroupID: 350001},
-	{ID: 504146, Name: "Ольга Морозова", GroupID: 350001},
-	{ID: 47272, Name: "Интеграция", GroupID: 0},
+	{ID: 504141, Name: "Администратор", Email: "admin@sandbox.example", IsAdmin: true, IsActive: true},
+	{ID: 504142, Name: "Елена Соколова", Email: "e.sokolova@sandbox.example", IsActive: true, RoleID: RoleManager},
+	{ID: 504143, Name: "Дмитрий Волков", Email: "d.volkov@sandbox.example", IsActive: true, RoleID: RoleManager},
+	{ID: 504144, Name: "Мария Лебедева", GroupID: GroupBranch, Email: "m.lebedeva@sandbox.example", IsActive: true, RoleID: RoleHead},
+	{ID: 504145, Name: "Сергей Новиков", GroupID: GroupBranch, Email: "s.novikov@sandbox.example", IsActive: true, RoleID: RoleManager},
+	{ID: 504146, Name: "Ольга Морозова", GroupID: GroupBranch, Email: "o.morozova@sandbox.example", IsActive: true, RoleID: RoleManager},
+	{ID: 47272, Name: "Интеграция", Email: "api@sandbox.example", IsAdmin: true, IsActive: true},
 }
 
-// Pipelines and their stages. 142 (won) and 143 (lost) exist in every pipeline.
+// Pipelines and their stages. 142 (won) and 143 (lost) exist in every
+// pipeline; PipelinePartners has no demo leads.
 const (
-	PipelineMain   = 5000001
-	PipelineRepeat = 5000002
-	StatusWon      = 142
-	StatusLost     = 143
+	PipelineMain     = 5000001
+	PipelineRepeat   = 5000002
+	PipelinePartners = 5000003
+	StatusWon        = 142
+	StatusLost       = 143
 )
 
-var pipelineStatuses = map[int][]int{
-	PipelineMain:   {5100001, 5100002, 5100003, 5100004},
-	PipelineRepeat: {5200001, 5200002},
-}
+// pipelineStatuses are the open stages of each pipeline in board order, as
+// the lead generator draws them.
+var pipelineStatuses = func() map[int][]int {
+	m := map[int][]int{}
+	for _, p := range demoPipelines() {
+		for _, s := range p.Statuses {
+			if !isClosedStatus(s.ID) {
+				m[p.ID] = append(m[p.ID], s.ID)
+			}
+		}
+	}
+	return m
+}()
 
 // First ids of generated entities. Contact FirstGeneratedContactID has every
 // relation (company, leads, customers, catalog elements, chats, tags, phone

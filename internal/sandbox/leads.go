@@ -33,13 +33,14 @@ type leadJSON struct {
 	Embedded               leadEmbedded `json:"_embedded"`
 }
 
-// leadEmbedded: tags and companies always; contacts and catalog_elements
-// only with with=.
+// leadEmbedded: tags and companies always; contacts, catalog_elements and
+// loss_reason (of a lost lead) only with with=.
 type leadEmbedded struct {
 	Tags            []tagJSON        `json:"tags"`
 	Companies       []refJSON        `json:"companies"`
 	Contacts        []mainRefJSON    `json:"contacts,omitzero"`
 	CatalogElements []elementRefJSON `json:"catalog_elements,omitzero"`
+	LossReason      []lossReasonJSON `json:"loss_reason,omitzero"`
 }
 
 // nullInt renders an int that may be null; a nil *nullInt omits the key.
@@ -69,6 +70,9 @@ func (st *store) renderLead(l *lead, with map[string]bool, base string) leadJSON
 			Contacts:        when(with["contacts"], contactRefs(base, l.Contacts)),
 			CatalogElements: when(with["catalog_elements"], elementRefs(l.Elements)),
 		},
+	}
+	if with["loss_reason"] {
+		j.Embedded.LossReason = lossReasonRefs(base, l.LossReasonID) // nil leaves the key out
 	}
 	if with["source_id"] {
 		j.SourceID = &nullInt{optInt(l.SourceID)}

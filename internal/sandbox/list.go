@@ -108,8 +108,9 @@ func parseOrder(q url.Values, orderable []string) (string, bool, *apiError) {
 
 // selectRows applies filters, the query search and the order to rows (which
 // are ordered by id). texts lists what query searches in besides custom
-// field values.
-func selectRows[T row](rows []T, p listParams, preds []func(T) bool, texts func(T) []string) []T {
+// field values; key, when not nil, gives the order[...] field's value for
+// fields orderKey does not know.
+func selectRows[T row](rows []T, p listParams, preds []func(T) bool, texts func(T) []string, key func(string) func(T) int64) []T {
 	out := make([]T, 0, len(rows))
 	for _, r := range rows {
 		if matchesAll(r, preds) && (p.query == "" || matchesQuery(r, p.query, texts)) {
@@ -117,10 +118,16 @@ func selectRows[T row](rows []T, p listParams, preds []func(T) bool, texts func(
 		}
 	}
 	if (p.orderField != "" && p.orderField != "id") || p.orderDesc {
-		key := orderKey(p.orderField)
+		byRecord := orderKey(p.orderField)
+		get := func(t T) int64 { return byRecord(t.base()) }
+		if key != nil {
+			if k := key(p.orderField); k != nil {
+				get = k
+			}
+		}
 		slices.SortStableFunc(out, func(a, b T) int {
 			// Ties are broken by id in the same direction, so paging is stable.
-			c := cmp.Or(cmp.Compare(key(a.base()), key(b.base())), cmp.Compare(a.base().ID, b.base().ID))
+			c := cmp.Or(cmp.Compare(get(a), get(b)), cmp.Compare(a.base().ID, b.base().ID))
 			if p.orderDesc {
 				return -c
 			}
@@ -258,6 +265,8 @@ type listSpec[T row] struct {
 	rows   func(st *store, r *http.Request) (map[int]T, *apiError)     // the entity's table
 	preds  func(f *node) ([]func(T) bool, *apiError)                   // filter[...] compiled
 	texts  func(T) []string                                            // extra texts query searches
+	key    func(field string) func(T) int64                            // order fields beyond id/created_at/updated_at; nil: none
+	noun   string                                                      // "" for entities (missing id: 204); else a missing id is a 404 "<noun> not found"
 	render func(st *store, t T, with map[string]bool, base string) any // JSON of one entity
 }
 
@@ -282,7 +291,7 @@ func serveList[T row](s *Sandbox, w http.ResponseWriter, r *http.Request, spec l
 	var more bool
 	if aerr == nil {
 		var page []T
-		page, more = paginate(selectRows(sortedByID(table), p, preds, spec.texts), p)
+		page, more = paginate(selectRows(sortedByID(table), p, preds, spec.texts, spec.key), p)
 		items = make([]any, len(page))
 		for i, t := range page {
 			items[i] = spec.render(st, t, p.with, base)
@@ -300,7 +309,8 @@ func serveList[T row](s *Sandbox, w http.ResponseWriter, r *http.Request, spec l
 }
 
 // serveGet answers a get-by-id: 404 for a non-numeric id (no upstream route
-// matches it), 204 for a missing one.
+// matches it), 204 for a missing entity, 404 for a missing task or note
+// (spec.noun).
 func serveGet[T row](s *Sandbox, w http.ResponseWriter, r *http.Request, spec listSpec[T]) {
 	id, ok := pathID(r, "id")
 	if !ok {
@@ -321,6 +331,8 @@ func serveGet[T row](s *Sandbox, w http.ResponseWriter, r *http.Request, spec li
 	switch {
 	case aerr != nil:
 		writeAPIError(w, aerr)
+	case out == nil && spec.noun != "":
+		writeProblem(w, http.StatusNotFound, spec.noun+" not found")
 	case out == nil:
 		writeNoContent(w)
 	default:

@@ -135,10 +135,15 @@ type chatLink struct {
 	ContactID int
 }
 
+// user is an account user (users.go renders it).
 type user struct {
-	ID      int
-	Name    string
-	GroupID int
+	ID       int
+	Name     string
+	GroupID  int
+	Email    string
+	IsAdmin  bool
+	IsActive bool
+	RoleID   int // 0: none (administrators have no role)
 }
 
 // store is the account's data. One RWMutex guards everything: the data is
@@ -157,10 +162,17 @@ type store struct {
 	tags      map[string]map[int]*tag // entity type -> tag id -> tag
 	chats     map[string]*chatLink    // chat id -> link
 	trash     map[int]*contact        // contacts deleted by DeleteContacts
+	pipelines []*pipeline             // lead pipelines ordered by sort (pipelines.go)
+	tasks     map[int]*task           // tasks.go
+	notes     map[int]*note           // notes of every entity type (notes.go)
 
 	nextContactID  int
 	nextTagID      int
 	nextChatLinkID int
+	nextLeadID     int
+	nextCompanyID  int
+	nextTaskID     int
+	nextNoteID     int
 }
 
 // First ids handed out by writes. The contact id is the one in the POST
@@ -170,6 +182,10 @@ const (
 	firstNewContactID  = 40401635
 	firstNewTagID      = 300001
 	firstNewChatLinkID = 30001
+	firstNewLeadID     = 21000001
+	firstNewCompanyID  = 31000001
+	firstNewTaskID     = 61000001
+	firstNewNoteID     = 71000001
 )
 
 // newStore returns an account with its schema (users, custom fields,
@@ -190,6 +206,13 @@ func newStore() *store {
 		nextContactID:  firstNewContactID,
 		nextTagID:      firstNewTagID,
 		nextChatLinkID: firstNewChatLinkID,
+		pipelines:      demoPipelines(),
+		tasks:          map[int]*task{},
+		notes:          map[int]*note{},
+		nextLeadID:     firstNewLeadID,
+		nextCompanyID:  firstNewCompanyID,
+		nextTaskID:     firstNewTaskID,
+		nextNoteID:     firstNewNoteID,
 	}
 	for _, u := range demoUsers {
 		st.users[u.ID] = u
