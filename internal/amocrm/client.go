@@ -43,13 +43,18 @@ type Client struct {
 	BaseURL *url.URL
 
 	// Services, one per upstream resource.
-	Catalogs  *CatalogsService
-	Companies *CompaniesService
-	Contacts  *ContactsService
-	Customers *CustomersService
-	Leads     *LeadsService
-	Tags      *TagsService
-	Webhooks  *WebhooksService
+	Catalogs     *CatalogsService
+	Companies    *CompaniesService
+	Contacts     *ContactsService
+	CustomFields *CustomFieldsService
+	Customers    *CustomersService
+	Leads        *LeadsService
+	Notes        *NotesService
+	Pipelines    *PipelinesService
+	Tags         *TagsService
+	Tasks        *TasksService
+	Users        *UsersService
+	Webhooks     *WebhooksService
 
 	client          *http.Client // shared, timed, with the transport layers composed in NewClient
 	userAgent       string
@@ -228,9 +233,14 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Catalogs = (*CatalogsService)(&c.common)
 	c.Companies = (*CompaniesService)(&c.common)
 	c.Contacts = (*ContactsService)(&c.common)
+	c.CustomFields = (*CustomFieldsService)(&c.common)
 	c.Customers = (*CustomersService)(&c.common)
 	c.Leads = (*LeadsService)(&c.common)
+	c.Notes = (*NotesService)(&c.common)
+	c.Pipelines = (*PipelinesService)(&c.common)
 	c.Tags = (*TagsService)(&c.common)
+	c.Tasks = (*TasksService)(&c.common)
+	c.Users = (*UsersService)(&c.common)
 	c.Webhooks = (*WebhooksService)(&c.common)
 	return c, nil
 }
