@@ -37,6 +37,34 @@
 // customers, catalog elements, chats, tags, phone and email); 10000002 has
 // none. Contacts created through the API get ids from 40401635 up, the ids
 // of the documentation's POST example.
+//
+// Around contacts it emulates leads (GET/POST/PATCH /api/v4/leads, status
+// moves validated against the pipelines, POST /api/v4/leads/complex,
+// with=contacts,catalog_elements,loss_reason,source_id), companies
+// (GET/POST/PATCH), customers (GET), users (GET /api/v4/users[/{id}],
+// with=role,group), lead pipelines and stages (GET
+// /api/v4/leads/pipelines[/{id}[/statuses[/{status_id}]]]), tags and
+// custom fields of every entity type, tasks (GET/POST/PATCH
+// /api/v4/tasks[/{id}], completion with result) and notes of leads,
+// contacts, companies and customers (GET /api/v4/{entity}/notes[/{id}],
+// GET and POST /api/v4/{entity}[/{entity_id}]/notes). Lead and company
+// writes send their webhooks (add, update, status and responsible for
+// leads); task and note writes send none. Missing users, pipelines, stages,
+// tasks and notes answer 404; missing leads, companies and customers 204.
+//
+// The account has pipelines PipelineMain (5000001, stages 5100001–5100004),
+// PipelineRepeat (5000002, 5200001–5200002) and PipelinePartners (5000003,
+// 5300001–5300003, no demo leads), each with 142 won and 143 lost; users
+// 504141 (DefaultUserID, admin) to 504146 and 47272, groups 0 and
+// GroupBranch, roles RoleManager and RoleHead. Demo tasks and notes are
+// seeded relative to the WithClock clock: task DemoTaskDueTodayID on lead 1
+// is due at the end of today (Moscow time), DemoTaskOverdueID on contact 3
+// was due two days ago, DemoTaskCompletedID on lead 3916883 is done with a
+// result; notes DemoNoteContactID and DemoNoteSMSID are on contact 3,
+// DemoNoteCallID on lead 1, DemoNoteServiceID on company 1. Generated
+// tasks and notes follow from FirstGeneratedTaskID and FirstGeneratedNoteID;
+// ones created through the API from 61000001 and 71000001, leads from
+// 21000001, companies from 31000001.
 package sandbox
 
 import (
