@@ -4,6 +4,7 @@
 //
 //	go run .                      serve (see -h for every setting)
 //	go run . loadtest [flags]     drive load against the gateway and a sandbox with latency
+//	go run . sandbox [flags]      serve the sandbox alone (the load command's child process)
 package main
 
 import (
@@ -24,6 +25,7 @@ import (
 
 	"github.com/amogql/amogql/internal/fleet"
 	"github.com/amogql/amogql/internal/gateway"
+	"github.com/amogql/amogql/internal/sandbox"
 	"github.com/amogql/amogql/internal/webhook"
 )
 
@@ -62,6 +64,9 @@ func onSignals(sigs <-chan os.Signal, cancel, force func()) {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "loadtest" {
 		return runLoadTest(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 1 && args[1] == "sandbox" {
+		return runSandbox(ctx, args[1:], stdout, stderr)
 	}
 	cfg, logCfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
@@ -268,7 +273,7 @@ func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&opts.Concurrency, "concurrency", 32, "concurrent clients")
 	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long to drive load (at most 10m)")
 	only := fs.String("query", "", "run only the cost-table queries whose name contains this text, or the one with this benchmark name (e.g. Contacts50LeadsCompanies)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (gateway, sandbox and load) to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (gateway and load generator; without -team the sandbox runs in a child process) to this file")
 	team := gateway.DefaultTeamOptions()
 	teamMode := fs.Bool("team", false, "run the team workload instead: -clients people each reloading a 20-contact list and contact screens every 2s against an upstream enforcing -rps, 100ms latency and 40s unless -latency/-duration say otherwise, a contact renamed upstream every -change-every")
 	fs.BoolVar(&team.Cache, "cache", true, "with -team: the read cache on (CACHE_TTL 5m) or off")
@@ -314,7 +319,55 @@ func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(opts.Queries) == 0 {
 		return fmt.Errorf("no cost-table query matches %q", *only)
 	}
-	return gateway.LoadTest(ctx, opts, stdout)
+	// The sandbox runs as a child (`amogql sandbox`), so the CPU measured of
+	// this process is not the emulator's. -team keeps it in-process: it
+	// watches the sandbox's webhook deliveries through its Go API.
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	// The child outlives a Ctrl-C until the report has read its counter.
+	sb, err := gateway.StartSandboxProcess(context.WithoutCancel(ctx), exe,
+		[]string{"sandbox", "-addr", "127.0.0.1:0", "-latency", opts.Latency.String(), "-exit-on-stdin-eof"}, stderr)
+	if err != nil {
+		return err
+	}
+	opts.SandboxURL = sb.URL
+	err = gateway.LoadTest(ctx, opts, stdout)
+	return errors.Join(err, sb.Stop())
+}
+
+// runSandbox is `amogql sandbox`: the in-memory amoCRM emulator alone, so
+// that the load command can run it in a process of its own.
+func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: amogql sandbox [flags]
+
+Serves the in-memory amoCRM emulator with its demo data, and GET /_sandbox/calls
+(its call count), until SIGTERM or SIGINT. The first line on stdout is where,
+as JSON: {"url":"http://127.0.0.1:PORT"}. The load command runs it as a child.
+
+`)
+		fs.PrintDefaults()
+	}
+	addr := fs.String("addr", "127.0.0.1:0", "listen address; port 0 picks a free one")
+	latency := fs.Duration("latency", 0, "latency added to each /api/v4 call")
+	contacts := fs.Int("contacts", 300, "generated demo contacts (companies, leads and customers scale with them)")
+	stdinEOF := fs.Bool("exit-on-stdin-eof", false, "also exit when stdin closes, so a parent process that dies takes the sandbox with it")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sandbox: unexpected arguments %q", fs.Args())
+	}
+	var stdin io.Reader
+	if *stdinEOF {
+		stdin = os.Stdin
+	}
+	sb := sandbox.New(sandbox.WithLatency(*latency), sandbox.WithContacts(*contacts))
+	return gateway.ServeSandboxProcess(ctx, *addr, sb, stdin, stdout)
 }
 
 // runReplicas is `amogql loadtest -replicas N`: this program, run as N
