@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/amogql/amogql/internal/fleet"
+	"github.com/amogql/amogql/internal/sandbox"
 )
 
 // binary is the gateway built once for the tests that run it as a process.
@@ -335,4 +338,208 @@ func TestReplicas(t *testing.T) {
 			}
 		}
 	})
+}
+
+// `amogql sandbox` is the emulator alone: it announces its URL as the first
+// line, serves the API with the sandbox token and its call count beside it,
+// and exits cleanly when signalled or, for the load command that runs it,
+// when its stdin closes.
+func TestSandboxCommand(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	tests := []struct {
+		name     string
+		stdinEOF bool
+		stop     func(cmd *exec.Cmd, stdin interface{ Close() error }) error
+	}{
+		{name: "SIGTERM", stop: func(cmd *exec.Cmd, _ interface{ Close() error }) error {
+			return cmd.Process.Signal(syscall.SIGTERM)
+		}},
+		{name: "SIGINT", stop: func(cmd *exec.Cmd, _ interface{ Close() error }) error {
+			return cmd.Process.Signal(os.Interrupt)
+		}},
+		{name: "stdin closed, as when its parent dies", stdinEOF: true, stop: func(_ *exec.Cmd, stdin interface{ Close() error }) error {
+			return stdin.Close()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"sandbox", "-addr", "127.0.0.1:0", "-latency", "1ms", "-contacts", "10"}
+			if tt.stdinEOF {
+				args = append(args, "-exit-on-stdin-eof")
+			}
+			cmd := exec.Command(bin, args...)
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+			first := make(chan string, 1)
+			exited := make(chan error, 1)
+			go func() {
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					select {
+					case first <- sc.Text():
+					default:
+					}
+				}
+				exited <- cmd.Wait()
+			}()
+			var ready struct{ URL string }
+			select {
+			case line := <-first:
+				if err := json.Unmarshal([]byte(line), &ready); err != nil || !strings.HasPrefix(ready.URL, "http://127.0.0.1:") {
+					t.Fatalf("first line %q: want {\"url\":\"http://127.0.0.1:PORT\"} (%v)", line, err)
+				}
+			case err := <-exited:
+				t.Fatalf("exited before it served: %v\n%s", err, stderr.String())
+			case <-time.After(30 * time.Second):
+				t.Fatalf("no URL within 30 s\n%s", stderr.String())
+			}
+			get := func(path, token string, v any) int {
+				t.Helper()
+				req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ready.URL+path, nil)
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+					t.Fatalf("GET %s: %v", path, err)
+				}
+				return resp.StatusCode
+			}
+			var account struct{ ID int }
+			if code := get("/api/v4/account", sandbox.DefaultToken, &account); code != http.StatusOK || account.ID != sandbox.AccountID {
+				t.Errorf("GET /api/v4/account: %d, id %d", code, account.ID)
+			}
+			var calls sandbox.CallsReport
+			if code := get(sandbox.CallsPath, "", &calls); code != http.StatusOK || calls.Total != 1 {
+				t.Errorf("GET %s: %d, %+v, want 1 call", sandbox.CallsPath, code, calls)
+			}
+			if err := tt.stop(cmd, stdin); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Errorf("exit: %v\n%s", err, stderr.String())
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatalf("still running 15 s after %s\n%s", tt.name, stderr.String())
+			}
+		})
+	}
+}
+
+// The load command runs the sandbox as its child: a short run reports the
+// upstream calls the child counted and the CPU of the gateway's process
+// alone, and leaves no child behind, whether it ends or is interrupted by
+// Ctrl-C (which the terminal sends to the command's process group only).
+func TestLoadCommand_SandboxProcess(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	tests := []struct {
+		name, latency string // the latency tells this row's child apart
+		duration      string
+		interrupt     bool
+	}{
+		{name: "a short run", latency: "3ms", duration: "1s"},
+		{name: "Ctrl-C", latency: "4ms", duration: "60s", interrupt: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "loadtest", "-duration", tt.duration, "-query", "ContactByID", "-concurrency", "2", "-latency", tt.latency)
+			var out syncBuffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if tt.interrupt {
+				for !strings.Contains(out.String(), "amogql load:") {
+					if ctx.Err() != nil {
+						t.Fatalf("the load never started:\n%s", out.String())
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				time.Sleep(time.Second)
+				if err := cmd.Process.Signal(os.Interrupt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := cmd.Wait()
+			if interrupted := err != nil && strings.Contains(out.String(), "run interrupted"); err != nil && !(tt.interrupt && interrupted) {
+				t.Fatalf("loadtest: %v\n%s", err, out.String())
+			}
+			for _, want := range []string{
+				`upstream calls\s+[1-9]\d* \(1\.\d\d per query\)`,
+				`cpu per query\s+\d.* \(this process: gateway and load generator; the sandbox runs in its own\)`,
+			} {
+				if !regexp.MustCompile(want).MatchString(out.String()) {
+					t.Errorf("report lacks %s:\n%s", want, out.String())
+				}
+			}
+			if left := sandboxChildren(t, bin, tt.latency); len(left) > 0 {
+				t.Errorf("sandbox processes left behind: %v", left)
+			}
+		})
+	}
+}
+
+// sandboxChildren lists the live processes running bin's sandbox with this
+// latency, from /proc where there is one.
+func sandboxChildren(t *testing.T, bin, latency string) []string {
+	t.Helper()
+	dirs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil || len(dirs) == 0 {
+		t.Log("no /proc: not checking for a sandbox left behind")
+		return nil
+	}
+	var left []string
+	for _, d := range dirs {
+		raw, err := os.ReadFile(d)
+		if err != nil {
+			continue // gone since the glob
+		}
+		argv := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+		if len(argv) > 2 && argv[0] == bin && argv[1] == "sandbox" && slices.Contains(argv, latency) {
+			left = append(left, d)
+		}
+	}
+	return left
+}
+
+// syncBuffer is a bytes.Buffer a process writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
