@@ -122,6 +122,7 @@ func StartSandboxProcess(ctx context.Context, name string, args []string, stderr
 	select {
 	case line = <-first.ch:
 	case <-p.exited:
+		cancel()
 		return nil, fmt.Errorf("sandbox process exited before it served: %v", p.err)
 	case <-ctx.Done():
 		_ = p.Stop()
