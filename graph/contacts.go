@@ -61,10 +61,10 @@ func (r *queryResolver) contacts(ctx context.Context, args pageArgs, query *stri
 	conn := &model.ContactConnection{Offset: offset, Cursor: func(o int) string { return encodeCursor(o, fp) }}
 	if n == 0 {
 		conn.Contacts = []*amocrm.Contact{}
-		conn.HasNext = probe(ctx, r.Client, *opts, offset)
+		conn.HasNext = readProbe(ctx, r.Client, *opts, offset)
 		return conn, nil
 	}
-	contacts, more, known, err := window(ctx, r.Client, *opts, offset, n)
+	contacts, more, known, err := readWindow(ctx, r.Client, *opts, offset, n)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (r *queryResolver) contacts(ctx context.Context, args pageArgs, query *stri
 	case known:
 		conn.HasNext = func() (bool, error) { return more, nil }
 	default:
-		conn.HasNext = probe(ctx, r.Client, *opts, offset+n)
+		conn.HasNext = readProbe(ctx, r.Client, *opts, offset+n)
 	}
 	if covers(opts.With, l.With(loader.EntityContact)) {
 		l.PrimeContacts(contacts)

@@ -41,13 +41,14 @@ func (l Limits) MutateOperationContext(_ context.Context, opCtx *graphql.Operati
 	if opCtx.Operation == nil {
 		return nil
 	}
+	p := planFor(opCtx)
 	if l.MaxDepth > 0 {
-		if d := depth(opCtx.Doc, opCtx.Operation.SelectionSet, 0); d > l.MaxDepth {
+		if d := p.Depth; d > l.MaxDepth {
 			return tooComplex(fmt.Sprintf("the query is nested %d levels deep; the limit is %d", d, l.MaxDepth))
 		}
 	}
 	if l.MaxCalls > 0 {
-		if n := estimateCalls(opCtx); n > l.MaxCalls {
+		if n := p.Calls; n > l.MaxCalls {
 			return tooComplex(fmt.Sprintf("the query needs at least %d amoCRM calls; one operation may make %d", n, l.MaxCalls))
 		}
 	}
@@ -99,73 +100,4 @@ func relDepth(doc *ast.QueryDocument, set ast.SelectionSet, frags map[string]int
 		deepest = max(deepest, d)
 	}
 	return deepest
-}
-
-// estimateCalls is the fewest upstream calls the operation can cost.
-func estimateCalls(opCtx *graphql.OperationContext) int {
-	root := "Query"
-	if opCtx.Operation.Operation == ast.Mutation {
-		root = "Mutation"
-	}
-	n := 0
-	shared := map[string]bool{}
-	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{root}) {
-		if strings.HasPrefix(f.Name, "__") || f.Definition == nil {
-			continue
-		}
-		if key := sharedRead(f); key == "" || !shared[key] {
-			n++ // the root field's own call
-			shared[key] = key != ""
-		}
-		if root == "Mutation" && f.Name != "linkChats" && readsBack(opCtx, f.Selections, f.Definition.Type.Name()) {
-			n++ // the write, then the read of the written contacts
-		}
-		levels := map[string]bool{}
-		countLevels(opCtx, f.Selections, f.Definition.Type.Name(), 0, levels)
-		n += len(levels)
-	}
-	return n
-}
-
-// sharedRead names the read a root query field shares with the others of
-// its kind: the loaders start every contact(id:), lead(id:) and company(id:)
-// of an operation as one read per kind, and every chatLinks(contactIds:) as
-// one chats read. "" for a field that reads on its own.
-func sharedRead(f graphql.CollectedField) string {
-	switch f.Name {
-	case "contact", "lead", "company":
-		return f.Name
-	case "chatLinks":
-		if f.Arguments.ForName("chatIds") == nil {
-			return f.Name
-		}
-	}
-	return ""
-}
-
-// countLevels records each (entity, relation, level) that needs a fetch.
-func countLevels(opCtx *graphql.OperationContext, set ast.SelectionSet, typeName string, level int, seen map[string]bool) {
-	kids, ok := relations[typeName]
-	if !ok || level > maxWalkDepth {
-		return
-	}
-	_, isEntity := entities[typeName]
-	for _, f := range graphql.CollectFields(opCtx, set, []string{typeName}) {
-		child, ok := kids[f.Name]
-		if !ok {
-			continue
-		}
-		next := level
-		if isEntity {
-			next++
-		}
-		// Chat links and catalog elements are only known by fetching them;
-		// other relations cost a call only when more than ids are selected.
-		fetch := f.Name == "chats" || f.Name == "element" ||
-			isEntity && f.Name != "catalogElements" && !onlyID(opCtx, f.Selections, child)
-		if fetch {
-			seen[fmt.Sprintf("%s.%s@%d", typeName, f.Name, level)] = true
-		}
-		countLevels(opCtx, f.Selections, child, next, seen)
-	}
 }

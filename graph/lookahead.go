@@ -72,16 +72,6 @@ func onlyID(opCtx *graphql.OperationContext, set ast.SelectionSet, typeName stri
 	return true
 }
 
-// selects reports whether a selection asks for the field name of typeName.
-func selects(opCtx *graphql.OperationContext, set ast.SelectionSet, typeName, name string) bool {
-	for _, f := range graphql.CollectFields(opCtx, set, []string{typeName}) {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // fieldOnlyID reports whether the field being resolved selects only id.
 // Every parent in a list asks the same of the same field, so the answer is
 // kept per field for the operation.
@@ -113,43 +103,10 @@ func fieldOnlyID(ctx context.Context, typeName string) bool {
 type opMemo struct {
 	mu     sync.Mutex
 	onlyID map[*ast.Field]bool
+	plan   *Plan // the operation's plan; read-only
 }
 
 type memoKey struct{}
-
-// relations maps each object type to its fields that lead to other objects,
-// with the type they lead to.
-var relations = map[string]map[string]string{
-	"Contact":               {"leads": "Lead", "companies": "Company", "customers": "Customer", "chats": "ChatLink", "catalogElements": "CatalogElementLink"},
-	"Lead":                  {"contacts": "Contact", "companies": "Company", "catalogElements": "CatalogElementLink"},
-	"Company":               {"contacts": "Contact", "leads": "Lead", "customers": "Customer"},
-	"Customer":              {"contacts": "Contact", "companies": "Company"},
-	"ChatLink":              {"contact": "Contact"},
-	"CatalogElementLink":    {"element": "CatalogElement"},
-	"ContactConnection":     {"nodes": "Contact", "edges": "ContactEdge"},
-	"ContactEdge":           {"node": "Contact"},
-	"CreateContactsPayload": {"contacts": "Contact"},
-	"UpdateContactsPayload": {"contacts": "Contact"},
-	"UpdateContactPayload":  {"contact": "Contact"},
-	"LinkChatsPayload":      {"chatLinks": "ChatLink"},
-	"ContactChange":         {"contact": "Contact"},
-	"LeadChange":            {"lead": "Lead"},
-	"CompanyChange":         {"company": "Company"},
-}
-
-// embedWith maps the relation fields amoCRM embeds only on request to the
-// with= value that asks for them.
-var embedWith = map[string]map[string]string{
-	"Contact":  {"leads": "leads", "customers": "customers", "catalogElements": "catalog_elements"},
-	"Lead":     {"contacts": "contacts", "catalogElements": "catalog_elements"},
-	"Company":  {"contacts": "contacts", "leads": "leads", "customers": "customers"},
-	"Customer": {"contacts": "contacts", "companies": "companies"},
-}
-
-var entities = map[string]loader.Entity{
-	"Contact": loader.EntityContact, "Lead": loader.EntityLead, "Company": loader.EntityCompany,
-	"Customer": loader.EntityCustomer, "ChatLink": loader.EntityChatLink,
-}
 
 // Lookahead is a gqlgen extension that reads the whole operation before any
 // resolver runs and tells the request's loaders what it selects: which
@@ -170,43 +127,38 @@ func (Lookahead) ExtensionName() string { return "Lookahead" }
 // Validate accepts any schema.
 func (Lookahead) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptOperation walks the operation, then runs it.
+// InterceptOperation prepares the request's loaders from the operation's
+// plan, then runs it.
 func (Lookahead) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if l, err := loader.For(ctx); err == nil {
-		opCtx := graphql.GetOperationContext(ctx)
-		if op := opCtx.Operation; op != nil {
-			root := "Query"
-			if op.Operation == ast.Mutation {
-				root = "Mutation"
-			}
-			complete := true
-			fields := graphql.CollectFields(opCtx, op.SelectionSet, []string{root})
-			for _, f := range fields {
-				if f.Definition != nil {
-					complete = walkSelections(opCtx, l, f.Selections, f.Definition.Type.Name(), 0, 0) && complete
-				}
-			}
-			if complete {
-				l.Planned()
-			}
-			if op.Operation == ast.Query {
-				prefetchRoots(opCtx, l, fields)
+	memo := &opMemo{onlyID: map[*ast.Field]bool{}}
+	if opCtx := graphql.GetOperationContext(ctx); opCtx.Operation != nil {
+		memo.plan = planFor(opCtx)
+		if l, err := loader.For(ctx); err == nil {
+			memo.plan.Prepare(l)
+			if memo.plan.Kind == ast.Query {
+				prefetchRoots(opCtx.Variables, l, memo.plan.Fields)
 			}
 		}
 	}
-	return next(context.WithValue(ctx, memoKey{}, &opMemo{onlyID: map[*ast.Field]bool{}}))
+	return next(context.WithValue(ctx, memoKey{}, memo))
 }
 
 // prefetchRoots starts reading the objects that root fields name by id,
-// once the walk has recorded what the operation wants of them: every
+// once the plan has told the loaders what the operation wants of them: every
 // contact(id:) of the operation in one call, every lead(id:) in one, every
 // company(id:) in one, and the chats of every chatLinks(contactIds:) in one,
-// instead of one call per field. The root resolvers find the reads under
-// way. Arguments their resolvers would refuse are left to them.
-func prefetchRoots(opCtx *graphql.OperationContext, l *loader.Loaders, fields []graphql.CollectedField) {
+// instead of one call per field. The root resolvers (or the plan executor)
+// find the reads under way. Arguments their resolvers would refuse are left
+// to them.
+func prefetchRoots(vars map[string]any, l *loader.Loaders, fields []*Node) {
 	var contacts, leads, companies, chats []int
 	for _, f := range fields {
-		args := f.ArgumentMap(opCtx.Variables)
+		switch f.Name {
+		case "contact", "lead", "company", "chatLinks":
+		default:
+			continue
+		}
+		args := f.ArgumentMap(vars)
 		switch f.Name {
 		case "contact":
 			contacts = append(contacts, argIDs(args["id"])...)
@@ -249,61 +201,14 @@ func argIDs(v any) []int {
 // maxWalkDepth bounds the walk; deeper queries are refused by the depth limit anyway.
 const maxWalkDepth = 32
 
-// customFieldReaders are the fields whose resolvers read an entity's
-// custom_fields_values; the walk records them so that fetches decode custom
-// fields only for operations that read them.
-var customFieldReaders = map[string]bool{
-	"customFieldsValues": true, "phones": true, "emails": true, "phoneNumbers": true, "emailAddresses": true,
-}
-
-// level counts the objects between the root and typeName: the root field's
-// objects are level 0; connections and payloads around them add none. It
-// reports false when it stopped at maxWalkDepth without seeing everything.
+// walkSelections tells l what set, selected on typeName at level, asks of
+// the loaders, as a plan does for a whole operation. It reports false when
+// it stopped at maxWalkDepth without seeing everything.
 func walkSelections(opCtx *graphql.OperationContext, l *loader.Loaders, set ast.SelectionSet, typeName string, level, depth int) bool {
-	kids, ok := relations[typeName]
-	if !ok {
-		return true
-	}
-	if depth > maxWalkDepth {
-		return false
-	}
-	var n loader.Needs
-	complete := true
-	e, isEntity := entities[typeName]
-	for _, f := range graphql.CollectFields(opCtx, set, []string{typeName}) {
-		if isEntity && customFieldReaders[f.Name] {
-			l.Read(e, loader.ReadsCustomFields)
-		}
-		child, ok := kids[f.Name]
-		if !ok {
-			continue
-		}
-		if w := embedWith[typeName][f.Name]; w != "" {
-			l.WantWith(e, w)
-		}
-		full := !onlyID(opCtx, f.Selections, child)
-		switch f.Name {
-		case "contacts", "contact":
-			n.Contacts = n.Contacts || full
-		case "leads":
-			n.Leads = n.Leads || full
-		case "companies":
-			n.Companies = n.Companies || full
-		case "customers":
-			n.Customers = n.Customers || full
-		case "chats":
-			n.Chats = true // links are only known by fetching them
-		case "catalogElements":
-			n.Elements = n.Elements || selects(opCtx, f.Selections, child, "element")
-		}
-		next := level
-		if isEntity {
-			next++
-		}
-		complete = walkSelections(opCtx, l, f.Selections, child, next, depth+1) && complete
-	}
-	if isEntity && n != (loader.Needs{}) {
-		l.Want(e, level, n)
-	}
+	b := builder{opCtx: opCtx}
+	p := &Plan{}
+	complete := walker{plan: p}.walk(b.nodes(set, typeName, depth), typeName, level, depth) && !b.cut
+	p.Complete = false // the caller declares the operation planned
+	p.Prepare(l)
 	return complete
 }

@@ -61,11 +61,11 @@ func (r *replay) bodies() [][]byte {
 	return out
 }
 
-func benchGateway(b testing.TB) (http.Handler, *replay) {
+func benchGateway(b testing.TB, forceResolvers bool) (http.Handler, *replay) {
 	rp := &replay{sb: sandbox.New(), m: map[string]recorded{}}
 	up := httptest.NewServer(rp)
 	b.Cleanup(up.Close)
-	cfg := Config{BaseURL: up.URL, AccessToken: sandbox.DefaultToken}
+	cfg := Config{BaseURL: up.URL, AccessToken: sandbox.DefaultToken, ForceResolvers: forceResolvers}
 	u, err := NewUpstream(cfg, zerolog.Nop())
 	if err != nil {
 		b.Fatal(err)
@@ -85,29 +85,40 @@ func post(b testing.TB, h http.Handler, body []byte) {
 
 // BenchmarkQuery runs whole GraphQL executions — HTTP handler, parse,
 // validate, resolve, loaders, upstream HTTP over loopback, JSON out —
-// against recorded sandbox answers at zero latency.
+// against recorded sandbox answers at zero latency, on the plan executor
+// (the default) and on gqlgen's resolvers (READ_EXECUTOR=resolvers), so one
+// run reports both.
 func BenchmarkQuery(b *testing.B) {
 	for _, q := range CostQueries {
 		b.Run(q.Bench, func(b *testing.B) {
-			h, rp := benchGateway(b)
-			body, _ := json.Marshal(map[string]string{"query": q.Query})
-			post(b, h, body) // record the upstream answers
-			rp.sb.ResetCalls()
-			b.ReportAllocs()
-			cpu0, cpuOK := processCPU()
-			for b.Loop() {
-				post(b, h, body)
-			}
-			// Wall time hides CPU spent on the second core; the gateway's
-			// CPU per query is the target. The recording upstream's share
-			// is small: it writes stored bytes.
-			if cpu1, _ := processCPU(); cpuOK && b.N > 0 {
-				b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
-			}
-			if n := rp.sb.TotalCalls(); n != 0 {
-				b.Fatalf("%d upstream calls missed the recording", n)
+			for _, path := range []struct {
+				name  string
+				force bool
+			}{{"plan", false}, {"resolvers", true}} {
+				b.Run(path.name, func(b *testing.B) { benchQuery(b, q.Query, path.force) })
 			}
 		})
+	}
+}
+
+func benchQuery(b *testing.B, query string, forceResolvers bool) {
+	h, rp := benchGateway(b, forceResolvers)
+	body, _ := json.Marshal(map[string]string{"query": query})
+	post(b, h, body) // record the upstream answers
+	rp.sb.ResetCalls()
+	b.ReportAllocs()
+	cpu0, cpuOK := processCPU()
+	for b.Loop() {
+		post(b, h, body)
+	}
+	// Wall time hides CPU spent on the second core; the gateway's
+	// CPU per query is the target. The recording upstream's share
+	// is small: it writes stored bytes.
+	if cpu1, _ := processCPU(); cpuOK && b.N > 0 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
+	if n := rp.sb.TotalCalls(); n != 0 {
+		b.Fatalf("%d upstream calls missed the recording", n)
 	}
 }
 
@@ -116,7 +127,7 @@ func BenchmarkQuery(b *testing.B) {
 func BenchmarkDecodeUpstream(b *testing.B) {
 	for _, q := range CostQueries {
 		b.Run(q.Bench, func(b *testing.B) {
-			h, rp := benchGateway(b)
+			h, rp := benchGateway(b, false)
 			body, _ := json.Marshal(map[string]string{"query": q.Query})
 			post(b, h, body)
 			bodies := rp.bodies()

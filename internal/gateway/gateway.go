@@ -175,6 +175,9 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 		}
 		return resp
 	})
+	if !cfg.ForceResolvers { // last: when it answers, no interceptor behind it runs
+		gql.Use(graph.Executor{Client: up.Client})
+	}
 
 	mux := http.NewServeMux()
 	addRoutes(mux, cfg, gql, up)

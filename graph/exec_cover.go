@@ -1,0 +1,82 @@
+package graph
+
+// execFields is what the plan executor answers: for each type, its fields
+// and the type each leads to ("" for a leaf). A query is covered when every
+// field of its plan is here; otherwise gqlgen answers it. Root fields are
+// checked separately (contact, contacts, __typename).
+var execFields = map[string]map[string]string{
+	"Contact": {
+		"__typename": "", "id": "", "name": "", "firstName": "", "lastName": "",
+		"responsibleUserId": "", "groupId": "", "createdBy": "", "updatedBy": "",
+		"createdAt": "", "updatedAt": "", "isDeleted": "", "closestTaskAt": "", "accountId": "",
+		"customFieldsValues": "CustomFieldValue", "phones": "", "emails": "",
+		"phoneNumbers": "LabeledValue", "emailAddresses": "LabeledValue", "requestId": "",
+		"tags": "Tag", "leads": "Lead", "companies": "Company",
+	},
+	"Lead": {
+		"__typename": "", "id": "", "name": "", "price": "", "responsibleUserId": "", "groupId": "",
+		"statusId": "", "pipelineId": "", "lossReasonId": "", "sourceId": "", "createdBy": "",
+		"updatedBy": "", "createdAt": "", "updatedAt": "", "closedAt": "", "closestTaskAt": "",
+		"isDeleted": "", "score": "", "accountId": "",
+		"customFieldsValues": "CustomFieldValue", "tags": "Tag",
+	},
+	"Company": {
+		"__typename": "", "id": "", "name": "", "responsibleUserId": "", "groupId": "",
+		"createdBy": "", "updatedBy": "", "createdAt": "", "updatedAt": "", "closestTaskAt": "",
+		"isDeleted": "", "accountId": "",
+		"customFieldsValues": "CustomFieldValue", "tags": "Tag",
+	},
+	"Tag":          {"__typename": "", "id": "", "name": "", "color": ""},
+	"LabeledValue": {"__typename": "", "value": "", "label": "", "enumId": ""},
+	"CustomFieldValue": {
+		"__typename": "", "fieldId": "", "fieldName": "", "fieldCode": "", "fieldType": "",
+		"values": "CustomFieldValueItem",
+	},
+	"CustomFieldValueItem": {
+		"__typename": "", "value": "", "enumId": "", "enumCode": "", "enum": "",
+		"catalogId": "", "catalogElementId": "",
+	},
+	"ContactConnection": {"__typename": "", "edges": "ContactEdge", "nodes": "Contact", "pageInfo": "PageInfo"},
+	"ContactEdge":       {"__typename": "", "cursor": "", "node": "Contact"},
+	"PageInfo":          {"__typename": "", "hasNextPage": "", "hasPreviousPage": "", "startCursor": "", "endCursor": ""},
+}
+
+// covered reports whether the executor can answer the plan.
+func covered(p *Plan) bool {
+	if p.Kind != "query" || !p.Complete || p.deferred || len(p.Fields) == 0 {
+		return false
+	}
+	for _, f := range p.Fields {
+		switch f.Name {
+		case "__typename":
+		case "contact":
+			if !coveredKids(f.Kids, "Contact") {
+				return false
+			}
+		case "contacts":
+			if !coveredKids(f.Kids, "ContactConnection") {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func coveredKids(kids []*Node, typeName string) bool {
+	fields, ok := execFields[typeName]
+	if !ok {
+		return false
+	}
+	for _, k := range kids {
+		to, ok := fields[k.Name]
+		if !ok || k.Type != "" && to != "" && k.Type != to {
+			return false
+		}
+		if to != "" && !coveredKids(k.Kids, to) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,423 @@
+package graph
+
+import (
+	"github.com/amogql/amogql/graph/model"
+	"github.com/amogql/amogql/internal/amocrm"
+)
+
+// Each writer answers its type's fields as the type's resolvers do, in the
+// plan's order; the comments name the resolver whose semantics they keep.
+
+// contactByID answers contact(id:) (queryResolver.Contact).
+func (r *run) contactByID(b []byte, f *Node) ([]byte, error) {
+	id, err := model.UnmarshalID(f.ArgumentMap(r.opCtx.Variables)["id"])
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.l.GetContact(r.ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return append(b, "null"...), nil
+	}
+	return r.contact(b, f.Kids, c)
+}
+
+func hasTags(e *amocrm.ContactEmbedded) bool      { return e.Tags != nil }
+func hasLeads(e *amocrm.ContactEmbedded) bool     { return e.Leads != nil }
+func hasCompanies(e *amocrm.ContactEmbedded) bool { return e.Companies != nil }
+
+func (r *run) contact(b []byte, kids []*Node, c *amocrm.Contact) ([]byte, error) {
+	var err error
+	b = append(b, '{')
+	for i, k := range kids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k.Key)
+		switch k.Name {
+		case "__typename":
+			b = appendString(b, "Contact")
+		case "id":
+			b = appendID(b, c.ID)
+		case "name":
+			b = appendString(b, c.Name)
+		case "firstName":
+			b = appendString(b, c.FirstName)
+		case "lastName":
+			b = appendString(b, c.LastName)
+		case "responsibleUserId":
+			b = appendID(b, c.ResponsibleUserID)
+		case "groupId":
+			b = appendID(b, c.GroupID)
+		case "createdBy":
+			b = appendID(b, c.CreatedBy)
+		case "updatedBy":
+			b = appendID(b, c.UpdatedBy)
+		case "createdAt":
+			b = appendTime(b, c.CreatedAt)
+		case "updatedAt":
+			b = appendTime(b, c.UpdatedAt)
+		case "isDeleted":
+			b = appendBool(b, c.IsDeleted)
+		case "closestTaskAt":
+			b = appendOptTime(b, c.ClosestTaskAt)
+		case "accountId":
+			b = appendID(b, c.AccountID)
+		case "customFieldsValues":
+			b = appendCustomFields(b, k.Kids, c.CustomFieldsValues)
+		case "phones":
+			b = appendStrings(b, fieldStrings(c.CustomFieldsValues, "PHONE"))
+		case "emails":
+			b = appendStrings(b, fieldStrings(c.CustomFieldsValues, "EMAIL"))
+		case "phoneNumbers":
+			b = appendLabeled(b, k.Kids, labeledValues(c.CustomFieldsValues, "PHONE"))
+		case "emailAddresses":
+			b = appendLabeled(b, k.Kids, labeledValues(c.CustomFieldsValues, "EMAIL"))
+		case "requestId":
+			if c.RequestID == "" {
+				b = append(b, "null"...)
+			} else {
+				b = appendString(b, c.RequestID)
+			}
+		case "tags": // contactResolver.Tags
+			full, err := fullContact(r.ctx, c, hasTags)
+			if err != nil {
+				return nil, err
+			}
+			var tags []amocrm.Tag
+			if full != nil {
+				tags = full.Embedded.Tags
+			}
+			b = appendTags(b, k.Kids, tags)
+		case "leads": // contactResolver.Leads
+			b, err = r.contactLeads(b, k, c)
+		case "companies": // contactResolver.Companies
+			b, err = r.contactCompanies(b, k, c)
+		default:
+			return nil, errShape
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func (r *run) contactLeads(b []byte, k *Node, c *amocrm.Contact) ([]byte, error) {
+	full, err := fullContact(r.ctx, c, hasLeads)
+	if err != nil {
+		return nil, err
+	}
+	if full == nil || len(full.Embedded.Leads) == 0 {
+		return append(b, "[]"...), nil
+	}
+	ids := refIDs(full.Embedded.Leads)
+	if k.OnlyID {
+		return appendStubs(b, k.Kids, ids, "Lead"), nil
+	}
+	leads, err := r.l.Leads(r.ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, '[')
+	for i, x := range leads {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = lead(b, k.Kids, x); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func (r *run) contactCompanies(b []byte, k *Node, c *amocrm.Contact) ([]byte, error) {
+	full, err := fullContact(r.ctx, c, hasCompanies)
+	if err != nil {
+		return nil, err
+	}
+	if full == nil || len(full.Embedded.Companies) == 0 {
+		return append(b, "[]"...), nil
+	}
+	ids := refIDs(full.Embedded.Companies)
+	if k.OnlyID {
+		return appendStubs(b, k.Kids, ids, "Company"), nil
+	}
+	companies, err := r.l.Companies(r.ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, '[')
+	for i, x := range companies {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = company(b, k.Kids, x); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendStubs answers related objects of which only ids are selected.
+func appendStubs(b []byte, kids []*Node, ids []int, typeName string) []byte {
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		for j, k := range kids {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, k.Key)
+			if k.Name == "id" {
+				b = appendID(b, id)
+			} else {
+				b = appendString(b, typeName)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
+	b = append(b, '{')
+	for i, k := range kids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k.Key)
+		switch k.Name {
+		case "__typename":
+			b = appendString(b, "Lead")
+		case "id":
+			b = appendID(b, x.ID)
+		case "name":
+			b = appendString(b, x.Name)
+		case "price":
+			b = appendInt(b, int(x.Price))
+		case "responsibleUserId":
+			b = appendID(b, x.ResponsibleUserID)
+		case "groupId":
+			b = appendID(b, x.GroupID)
+		case "statusId":
+			b = appendID(b, x.StatusID)
+		case "pipelineId":
+			b = appendID(b, x.PipelineID)
+		case "lossReasonId":
+			b = appendOptID(b, x.LossReasonID)
+		case "sourceId":
+			b = appendOptID(b, x.SourceID)
+		case "createdBy":
+			b = appendID(b, x.CreatedBy)
+		case "updatedBy":
+			b = appendID(b, x.UpdatedBy)
+		case "createdAt":
+			b = appendTime(b, x.CreatedAt)
+		case "updatedAt":
+			b = appendTime(b, x.UpdatedAt)
+		case "closedAt":
+			b = appendOptTime(b, x.ClosedAt)
+		case "closestTaskAt":
+			b = appendOptTime(b, x.ClosestTaskAt)
+		case "isDeleted":
+			b = appendBool(b, x.IsDeleted)
+		case "score":
+			b = appendOptInt(b, x.Score)
+		case "accountId":
+			b = appendID(b, x.AccountID)
+		case "customFieldsValues":
+			b = appendCustomFields(b, k.Kids, x.CustomFieldsValues)
+		case "tags": // leadResolver.Tags
+			var tags []amocrm.Tag
+			if x.Embedded != nil {
+				tags = x.Embedded.Tags
+			}
+			b = appendTags(b, k.Kids, tags)
+		default:
+			return nil, errShape
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error) {
+	b = append(b, '{')
+	for i, k := range kids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k.Key)
+		switch k.Name {
+		case "__typename":
+			b = appendString(b, "Company")
+		case "id":
+			b = appendID(b, x.ID)
+		case "name":
+			b = appendString(b, x.Name)
+		case "responsibleUserId":
+			b = appendID(b, x.ResponsibleUserID)
+		case "groupId":
+			b = appendID(b, x.GroupID)
+		case "createdBy":
+			b = appendID(b, x.CreatedBy)
+		case "updatedBy":
+			b = appendID(b, x.UpdatedBy)
+		case "createdAt":
+			b = appendTime(b, x.CreatedAt)
+		case "updatedAt":
+			b = appendTime(b, x.UpdatedAt)
+		case "closestTaskAt":
+			b = appendOptTime(b, x.ClosestTaskAt)
+		case "isDeleted":
+			b = appendBool(b, x.IsDeleted)
+		case "accountId":
+			b = appendID(b, x.AccountID)
+		case "customFieldsValues":
+			b = appendCustomFields(b, k.Kids, x.CustomFieldsValues)
+		case "tags": // companyResolver.Tags
+			var tags []amocrm.Tag
+			if x.Embedded != nil {
+				tags = x.Embedded.Tags
+			}
+			b = appendTags(b, k.Kids, tags)
+		default:
+			return nil, errShape
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func appendTags(b []byte, kids []*Node, tags []amocrm.Tag) []byte {
+	b = append(b, '[')
+	for i := range tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		t := &tags[i]
+		b = append(b, '{')
+		for j, k := range kids {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, k.Key)
+			switch k.Name {
+			case "__typename":
+				b = appendString(b, "Tag")
+			case "id":
+				b = appendID(b, t.ID)
+			case "name":
+				b = appendString(b, t.Name)
+			case "color":
+				b = appendOptString(b, t.Color)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func appendLabeled(b []byte, kids []*Node, vs []*model.LabeledValue) []byte {
+	b = append(b, '[')
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		for j, k := range kids {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, k.Key)
+			switch k.Name {
+			case "__typename":
+				b = appendString(b, "LabeledValue")
+			case "value":
+				b = appendString(b, v.Value)
+			case "label":
+				b = appendOptString(b, v.Label)
+			case "enumId":
+				b = appendOptID(b, v.EnumID)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func appendCustomFields(b []byte, kids []*Node, fields []amocrm.CustomFieldValues) []byte {
+	b = append(b, '[')
+	for i := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		f := &fields[i]
+		b = append(b, '{')
+		for j, k := range kids {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, k.Key)
+			switch k.Name {
+			case "__typename":
+				b = appendString(b, "CustomFieldValue")
+			case "fieldId":
+				b = appendID(b, f.FieldID)
+			case "fieldName":
+				b = appendString(b, f.FieldName)
+			case "fieldCode": // customFieldValueResolver.FieldCode
+				if f.FieldCode == "" {
+					b = append(b, "null"...)
+				} else {
+					b = appendString(b, f.FieldCode)
+				}
+			case "fieldType":
+				b = appendString(b, f.FieldType)
+			case "values":
+				b = appendFieldValues(b, k.Kids, f.Values)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func appendFieldValues(b []byte, kids []*Node, vs []amocrm.CustomFieldValue) []byte {
+	b = append(b, '[')
+	for i := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		v := &vs[i]
+		b = append(b, '{')
+		for j, k := range kids {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendKey(b, k.Key)
+			switch k.Name {
+			case "__typename":
+				b = appendString(b, "CustomFieldValueItem")
+			case "value":
+				b = appendRawJSON(b, v.Value)
+			case "enumId":
+				b = appendOptID(b, v.EnumID)
+			case "enumCode":
+				b = appendOptString(b, v.EnumCode)
+			case "enum":
+				b = appendOptString(b, v.Enum)
+			case "catalogId":
+				b = appendOptID(b, v.CatalogID)
+			case "catalogElementId":
+				b = appendOptID(b, v.CatalogElementID)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
