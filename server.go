@@ -123,6 +123,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 		{"WEBHOOK_SECRET", "webhook-secret", "", "turns on POST /webhooks/amocrm/{secret} for amoCRM's webhooks (1-256 of A-Z a-z 0-9 - . _ ~); with the embedded sandbox a random one is used", true, nil},
 		{"PUBLIC_URL", "public-url", "", "the gateway's external base URL; with WEBHOOK_SECRET and a credential the gateway holds, it registers PUBLIC_URL/webhooks/amocrm/SECRET with amoCRM", false, nil},
 		{"CACHE_TTL", "cache-ttl", "", "longest a cached amoCRM read is served without a change notice; default 5m when webhooks are on (WEBHOOK_SECRET or the embedded sandbox), else 0; 0 turns the cache off", false, nil},
+		{"METADATA_TTL", "metadata-ttl", "1m", "how long the account's users, pipelines and custom field definitions are kept per credential (in this process, also with REDIS_URL); 0 reads them at most once per request", false, nil},
 		{"REDIS_URL", "redis-url", "", "Redis shared by the gateway's replicas (redis://[user:password@]host:port/db?read_timeout=500ms&pool_size=20): rate budget, OAuth tokens, read cache, persisted queries, change events; empty keeps all state in this process", true, nil},
 		{"READ_EXECUTOR", "read-executor", "plan", "plan: reads the plan executor covers skip gqlgen's per-field execution; resolvers: every operation runs through the resolvers (for diagnosis)", false, nil},
 		{"SANDBOX_LATENCY", "sandbox-latency", "0s", "latency the embedded sandbox adds to each upstream call", false, nil},
@@ -231,6 +232,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (ga
 	default:
 		errs = append(errs, fmt.Errorf("READ_EXECUTOR %q: want plan or resolvers", get("READ_EXECUTOR")))
 	}
+	cfg.MetadataTTL = dur("METADATA_TTL")
 	if get("CACHE_TTL") != "" {
 		cfg.CacheTTL = dur("CACHE_TTL")
 	} else if cfg.WebhookSecret != "" || cfg.BaseURL == "" {

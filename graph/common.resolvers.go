@@ -68,10 +68,14 @@ func (r *customFieldValueResolver) FieldCode(ctx context.Context, obj *amocrm.Cu
 
 // HasNextPage is the resolver for the hasNextPage field.
 func (r *pageInfoResolver) HasNextPage(ctx context.Context, obj *model.PageInfo) (bool, error) {
-	if obj.Conn == nil || obj.Conn.HasNext == nil {
+	hasNext := obj.HasNext
+	if obj.Conn != nil {
+		hasNext = obj.Conn.HasNext
+	}
+	if hasNext == nil {
 		return false, nil
 	}
-	more, err := obj.Conn.HasNext()
+	more, err := hasNext()
 	if err != nil {
 		// The page itself was read: a failed probe must not take it away
 		// (hasNextPage is non-null, so an error here would null the whole

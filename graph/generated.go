@@ -36,14 +36,17 @@ type ResolverRoot interface {
 	Contact() ContactResolver
 	ContactChange() ContactChangeResolver
 	ContactConnection() ContactConnectionResolver
+	CustomFieldDefinition() CustomFieldDefinitionResolver
 	CustomFieldValue() CustomFieldValueResolver
 	Customer() CustomerResolver
 	Lead() LeadResolver
 	LeadChange() LeadChangeResolver
 	Mutation() MutationResolver
 	PageInfo() PageInfoResolver
+	Pipeline() PipelineResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
+	User() UserResolver
 }
 
 type DirectiveRoot struct {
@@ -94,6 +97,7 @@ type ComplexityRoot struct {
 		IsDeleted          func(childComplexity int) int
 		Leads              func(childComplexity int) int
 		Name               func(childComplexity int) int
+		ResponsibleUser    func(childComplexity int) int
 		ResponsibleUserID  func(childComplexity int) int
 		Tags               func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
@@ -129,6 +133,7 @@ type ComplexityRoot struct {
 		PhoneNumbers       func(childComplexity int) int
 		Phones             func(childComplexity int) int
 		RequestID          func(childComplexity int) int
+		ResponsibleUser    func(childComplexity int) int
 		ResponsibleUserID  func(childComplexity int) int
 		Tags               func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
@@ -156,6 +161,26 @@ type ComplexityRoot struct {
 	CreateContactsPayload struct {
 		Contacts   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	CustomFieldDefinition struct {
+		Code             func(childComplexity int) int
+		Enums            func(childComplexity int) int
+		GroupID          func(childComplexity int) int
+		ID               func(childComplexity int) int
+		IsAPIOnly        func(childComplexity int) int
+		IsRequired       func(childComplexity int) int
+		Name             func(childComplexity int) int
+		RequiredStatuses func(childComplexity int) int
+		Sort             func(childComplexity int) int
+		Type             func(childComplexity int) int
+	}
+
+	CustomFieldEnum struct {
+		Code  func(childComplexity int) int
+		ID    func(childComplexity int) int
+		Sort  func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	CustomFieldValue struct {
@@ -192,6 +217,7 @@ type ComplexityRoot struct {
 		NextPrice          func(childComplexity int) int
 		Periodicity        func(childComplexity int) int
 		PurchasesCount     func(childComplexity int) int
+		ResponsibleUser    func(childComplexity int) int
 		ResponsibleUserID  func(childComplexity int) int
 		StatusID           func(childComplexity int) int
 		Tags               func(childComplexity int) int
@@ -220,11 +246,14 @@ type ComplexityRoot struct {
 		IsDeleted          func(childComplexity int) int
 		LossReasonID       func(childComplexity int) int
 		Name               func(childComplexity int) int
+		Pipeline           func(childComplexity int) int
 		PipelineID         func(childComplexity int) int
 		Price              func(childComplexity int) int
+		ResponsibleUser    func(childComplexity int) int
 		ResponsibleUserID  func(childComplexity int) int
 		Score              func(childComplexity int) int
 		SourceID           func(childComplexity int) int
+		Status             func(childComplexity int) int
 		StatusID           func(childComplexity int) int
 		Tags               func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
@@ -257,12 +286,41 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Pipeline struct {
+		ID           func(childComplexity int) int
+		IsArchive    func(childComplexity int) int
+		IsMain       func(childComplexity int) int
+		IsUnsortedOn func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Sort         func(childComplexity int) int
+		Statuses     func(childComplexity int) int
+	}
+
+	PipelineStatus struct {
+		Color      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IsEditable func(childComplexity int) int
+		Name       func(childComplexity int) int
+		PipelineID func(childComplexity int) int
+		Sort       func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
 	Query struct {
-		ChatLinks func(childComplexity int, contactIds []int, chatIds []string) int
-		Company   func(childComplexity int, id int) int
-		Contact   func(childComplexity int, id int) int
-		Contacts  func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) int
-		Lead      func(childComplexity int, id int) int
+		ChatLinks    func(childComplexity int, contactIds []int, chatIds []string) int
+		Company      func(childComplexity int, id int) int
+		Contact      func(childComplexity int, id int) int
+		Contacts     func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) int
+		CustomFields func(childComplexity int, entity model.EntityType) int
+		Lead         func(childComplexity int, id int) int
+		Pipelines    func(childComplexity int) int
+		User         func(childComplexity int, id int) int
+		Users        func(childComplexity int, first *int, after *string, last *int, before *string) int
+	}
+
+	RequiredStatus struct {
+		PipelineID func(childComplexity int) int
+		StatusID   func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -285,6 +343,29 @@ type ComplexityRoot struct {
 	UpdateContactsPayload struct {
 		Contacts   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	User struct {
+		Email    func(childComplexity int) int
+		GroupID  func(childComplexity int) int
+		ID       func(childComplexity int) int
+		IsActive func(childComplexity int) int
+		IsAdmin  func(childComplexity int) int
+		IsFree   func(childComplexity int) int
+		Lang     func(childComplexity int) int
+		Name     func(childComplexity int) int
+		RoleID   func(childComplexity int) int
+	}
+
+	UserConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	UserEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -318,6 +399,7 @@ type CompanyResolver interface {
 	Contacts(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Contact, error)
 	Leads(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Lead, error)
 	Customers(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Customer, error)
+	ResponsibleUser(ctx context.Context, obj *amocrm.Company) (*amocrm.User, error)
 }
 type CompanyChangeResolver interface {
 	Company(ctx context.Context, obj *model.Change) (*amocrm.Company, error)
@@ -334,6 +416,7 @@ type ContactResolver interface {
 	Customers(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.Customer, error)
 	CatalogElements(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.CatalogElementLink, error)
 	Chats(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.ChatLink, error)
+	ResponsibleUser(ctx context.Context, obj *amocrm.Contact) (*amocrm.User, error)
 }
 type ContactChangeResolver interface {
 	Contact(ctx context.Context, obj *model.Change) (*amocrm.Contact, error)
@@ -343,6 +426,15 @@ type ContactConnectionResolver interface {
 	Nodes(ctx context.Context, obj *model.ContactConnection) ([]*amocrm.Contact, error)
 	PageInfo(ctx context.Context, obj *model.ContactConnection) (*model.PageInfo, error)
 }
+type CustomFieldDefinitionResolver interface {
+	Code(ctx context.Context, obj *amocrm.CustomField) (*string, error)
+
+	IsRequired(ctx context.Context, obj *amocrm.CustomField) (bool, error)
+	RequiredStatuses(ctx context.Context, obj *amocrm.CustomField) ([]*amocrm.RequiredStatus, error)
+	IsAPIOnly(ctx context.Context, obj *amocrm.CustomField) (bool, error)
+
+	Enums(ctx context.Context, obj *amocrm.CustomField) ([]*amocrm.CustomFieldEnum, error)
+}
 type CustomFieldValueResolver interface {
 	FieldCode(ctx context.Context, obj *amocrm.CustomFieldValues) (*string, error)
 }
@@ -350,12 +442,16 @@ type CustomerResolver interface {
 	Tags(ctx context.Context, obj *amocrm.Customer) ([]*amocrm.Tag, error)
 	Contacts(ctx context.Context, obj *amocrm.Customer) ([]*amocrm.Contact, error)
 	Companies(ctx context.Context, obj *amocrm.Customer) ([]*amocrm.Company, error)
+	ResponsibleUser(ctx context.Context, obj *amocrm.Customer) (*amocrm.User, error)
 }
 type LeadResolver interface {
 	Tags(ctx context.Context, obj *amocrm.Lead) ([]*amocrm.Tag, error)
 	Companies(ctx context.Context, obj *amocrm.Lead) ([]*amocrm.Company, error)
 	Contacts(ctx context.Context, obj *amocrm.Lead) ([]*amocrm.Contact, error)
 	CatalogElements(ctx context.Context, obj *amocrm.Lead) ([]*amocrm.CatalogElementLink, error)
+	ResponsibleUser(ctx context.Context, obj *amocrm.Lead) (*amocrm.User, error)
+	Pipeline(ctx context.Context, obj *amocrm.Lead) (*amocrm.Pipeline, error)
+	Status(ctx context.Context, obj *amocrm.Lead) (*amocrm.PipelineStatus, error)
 }
 type LeadChangeResolver interface {
 	Lead(ctx context.Context, obj *model.Change) (*amocrm.Lead, error)
@@ -369,9 +465,16 @@ type MutationResolver interface {
 type PageInfoResolver interface {
 	HasNextPage(ctx context.Context, obj *model.PageInfo) (bool, error)
 }
+type PipelineResolver interface {
+	Statuses(ctx context.Context, obj *amocrm.Pipeline) ([]*amocrm.PipelineStatus, error)
+}
 type QueryResolver interface {
 	Contact(ctx context.Context, id int) (*amocrm.Contact, error)
 	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) (*model.ContactConnection, error)
+	User(ctx context.Context, id int) (*amocrm.User, error)
+	Users(ctx context.Context, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
+	Pipelines(ctx context.Context) ([]*amocrm.Pipeline, error)
+	CustomFields(ctx context.Context, entity model.EntityType) ([]*amocrm.CustomField, error)
 	ChatLinks(ctx context.Context, contactIds []int, chatIds []string) ([]*amocrm.ChatLink, error)
 	Company(ctx context.Context, id int) (*amocrm.Company, error)
 	Lead(ctx context.Context, id int) (*amocrm.Lead, error)
@@ -380,6 +483,13 @@ type SubscriptionResolver interface {
 	ContactChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
 	LeadChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
 	CompanyChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
+}
+type UserResolver interface {
+	IsAdmin(ctx context.Context, obj *amocrm.User) (bool, error)
+	IsActive(ctx context.Context, obj *amocrm.User) (bool, error)
+	IsFree(ctx context.Context, obj *amocrm.User) (bool, error)
+	GroupID(ctx context.Context, obj *amocrm.User) (*int, error)
+	RoleID(ctx context.Context, obj *amocrm.User) (*int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -607,6 +717,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Name(childComplexity), true
+	case "Company.responsibleUser":
+		if e.ComplexityRoot.Company.ResponsibleUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ResponsibleUser(childComplexity), true
 	case "Company.responsibleUserId":
 		if e.ComplexityRoot.Company.ResponsibleUserID == nil {
 			break
@@ -783,6 +899,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.RequestID(childComplexity), true
+	case "Contact.responsibleUser":
+		if e.ComplexityRoot.Contact.ResponsibleUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.ResponsibleUser(childComplexity), true
 	case "Contact.responsibleUserId":
 		if e.ComplexityRoot.Contact.ResponsibleUserID == nil {
 			break
@@ -877,6 +999,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateContactsPayload.UserErrors(childComplexity), true
+
+	case "CustomFieldDefinition.code":
+		if e.ComplexityRoot.CustomFieldDefinition.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Code(childComplexity), true
+	case "CustomFieldDefinition.enums":
+		if e.ComplexityRoot.CustomFieldDefinition.Enums == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Enums(childComplexity), true
+	case "CustomFieldDefinition.groupId":
+		if e.ComplexityRoot.CustomFieldDefinition.GroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.GroupID(childComplexity), true
+	case "CustomFieldDefinition.id":
+		if e.ComplexityRoot.CustomFieldDefinition.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.ID(childComplexity), true
+	case "CustomFieldDefinition.isApiOnly":
+		if e.ComplexityRoot.CustomFieldDefinition.IsAPIOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.IsAPIOnly(childComplexity), true
+	case "CustomFieldDefinition.isRequired":
+		if e.ComplexityRoot.CustomFieldDefinition.IsRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.IsRequired(childComplexity), true
+	case "CustomFieldDefinition.name":
+		if e.ComplexityRoot.CustomFieldDefinition.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Name(childComplexity), true
+	case "CustomFieldDefinition.requiredStatuses":
+		if e.ComplexityRoot.CustomFieldDefinition.RequiredStatuses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.RequiredStatuses(childComplexity), true
+	case "CustomFieldDefinition.sort":
+		if e.ComplexityRoot.CustomFieldDefinition.Sort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Sort(childComplexity), true
+	case "CustomFieldDefinition.type":
+		if e.ComplexityRoot.CustomFieldDefinition.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Type(childComplexity), true
+
+	case "CustomFieldEnum.code":
+		if e.ComplexityRoot.CustomFieldEnum.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldEnum.Code(childComplexity), true
+	case "CustomFieldEnum.id":
+		if e.ComplexityRoot.CustomFieldEnum.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldEnum.ID(childComplexity), true
+	case "CustomFieldEnum.sort":
+		if e.ComplexityRoot.CustomFieldEnum.Sort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldEnum.Sort(childComplexity), true
+	case "CustomFieldEnum.value":
+		if e.ComplexityRoot.CustomFieldEnum.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldEnum.Value(childComplexity), true
 
 	case "CustomFieldValue.fieldCode":
 		if e.ComplexityRoot.CustomFieldValue.FieldCode == nil {
@@ -1042,6 +1250,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.PurchasesCount(childComplexity), true
+	case "Customer.responsibleUser":
+		if e.ComplexityRoot.Customer.ResponsibleUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ResponsibleUser(childComplexity), true
 	case "Customer.responsibleUserId":
 		if e.ComplexityRoot.Customer.ResponsibleUserID == nil {
 			break
@@ -1176,6 +1390,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Name(childComplexity), true
+	case "Lead.pipeline":
+		if e.ComplexityRoot.Lead.Pipeline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Pipeline(childComplexity), true
 	case "Lead.pipelineId":
 		if e.ComplexityRoot.Lead.PipelineID == nil {
 			break
@@ -1188,6 +1408,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Price(childComplexity), true
+	case "Lead.responsibleUser":
+		if e.ComplexityRoot.Lead.ResponsibleUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.ResponsibleUser(childComplexity), true
 	case "Lead.responsibleUserId":
 		if e.ComplexityRoot.Lead.ResponsibleUserID == nil {
 			break
@@ -1206,6 +1432,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.SourceID(childComplexity), true
+	case "Lead.status":
+		if e.ComplexityRoot.Lead.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Status(childComplexity), true
 	case "Lead.statusId":
 		if e.ComplexityRoot.Lead.StatusID == nil {
 			break
@@ -1339,6 +1571,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Pipeline.id":
+		if e.ComplexityRoot.Pipeline.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.ID(childComplexity), true
+	case "Pipeline.isArchive":
+		if e.ComplexityRoot.Pipeline.IsArchive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.IsArchive(childComplexity), true
+	case "Pipeline.isMain":
+		if e.ComplexityRoot.Pipeline.IsMain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.IsMain(childComplexity), true
+	case "Pipeline.isUnsortedOn":
+		if e.ComplexityRoot.Pipeline.IsUnsortedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.IsUnsortedOn(childComplexity), true
+	case "Pipeline.name":
+		if e.ComplexityRoot.Pipeline.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.Name(childComplexity), true
+	case "Pipeline.sort":
+		if e.ComplexityRoot.Pipeline.Sort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.Sort(childComplexity), true
+	case "Pipeline.statuses":
+		if e.ComplexityRoot.Pipeline.Statuses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.Statuses(childComplexity), true
+
+	case "PipelineStatus.color":
+		if e.ComplexityRoot.PipelineStatus.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStatus.Color(childComplexity), true
+	case "PipelineStatus.id":
+		if e.ComplexityRoot.PipelineStatus.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStatus.ID(childComplexity), true
+	case "PipelineStatus.isEditable":
+		if e.ComplexityRoot.PipelineStatus.IsEditable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStatus.IsEditable(childComplexity), true
+	case "PipelineStatus.name":
+		if e.ComplexityRoot.PipelineStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStatus.Name(childComplexity), true
+	case "PipelineStatus.pipelineId":
+		if e.ComplexityRoot.PipelineStatus.PipelineID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStatus.PipelineID(childComplexity), true
+	case "PipelineStatus.sort":
+		if e.ComplexityRoot.PipelineStatus.Sort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStatus.Sort(childComplexity), true
+	case "PipelineStatus.type":
+		if e.ComplexityRoot.PipelineStatus.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStatus.Type(childComplexity), true
+
 	case "Query.chatLinks":
 		if e.ComplexityRoot.Query.ChatLinks == nil {
 			break
@@ -1383,6 +1701,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["query"].(*string), args["filter"].(*model.ContactFilter), args["orderBy"].(*model.ContactOrder)), true
+	case "Query.customFields":
+		if e.ComplexityRoot.Query.CustomFields == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomFields(childComplexity, args["entity"].(model.EntityType)), true
 
 	case "Query.lead":
 		if e.ComplexityRoot.Query.Lead == nil {
@@ -1395,6 +1724,47 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Lead(childComplexity, args["id"].(int)), true
+	case "Query.pipelines":
+		if e.ComplexityRoot.Query.Pipelines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Pipelines(childComplexity), true
+	case "Query.user":
+		if e.ComplexityRoot.Query.User == nil {
+			break
+		}
+
+		args, err := ec.field_Query_user_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.User(childComplexity, args["id"].(int)), true
+	case "Query.users":
+		if e.ComplexityRoot.Query.Users == nil {
+			break
+		}
+
+		args, err := ec.field_Query_users_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+
+	case "RequiredStatus.pipelineId":
+		if e.ComplexityRoot.RequiredStatus.PipelineID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequiredStatus.PipelineID(childComplexity), true
+	case "RequiredStatus.statusId":
+		if e.ComplexityRoot.RequiredStatus.StatusID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequiredStatus.StatusID(childComplexity), true
 
 	case "Subscription.companyChanged":
 		if e.ComplexityRoot.Subscription.CompanyChanged == nil {
@@ -1474,6 +1844,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdateContactsPayload.UserErrors(childComplexity), true
+
+	case "User.email":
+		if e.ComplexityRoot.User.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.groupId":
+		if e.ComplexityRoot.User.GroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.GroupID(childComplexity), true
+	case "User.id":
+		if e.ComplexityRoot.User.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.isActive":
+		if e.ComplexityRoot.User.IsActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.IsActive(childComplexity), true
+	case "User.isAdmin":
+		if e.ComplexityRoot.User.IsAdmin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.IsAdmin(childComplexity), true
+	case "User.isFree":
+		if e.ComplexityRoot.User.IsFree == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.IsFree(childComplexity), true
+	case "User.lang":
+		if e.ComplexityRoot.User.Lang == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Lang(childComplexity), true
+	case "User.name":
+		if e.ComplexityRoot.User.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Name(childComplexity), true
+	case "User.roleId":
+		if e.ComplexityRoot.User.RoleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.RoleID(childComplexity), true
+
+	case "UserConnection.edges":
+		if e.ComplexityRoot.UserConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserConnection.Edges(childComplexity), true
+	case "UserConnection.nodes":
+		if e.ComplexityRoot.UserConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserConnection.Nodes(childComplexity), true
+	case "UserConnection.pageInfo":
+		if e.ComplexityRoot.UserConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserConnection.PageInfo(childComplexity), true
+
+	case "UserEdge.cursor":
+		if e.ComplexityRoot.UserEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserEdge.Cursor(childComplexity), true
+	case "UserEdge.node":
+		if e.ComplexityRoot.UserEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -1630,6 +2087,263 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/account.graphql", Input: `# Account metadata: the users, lead pipelines and custom field definitions a
+# screen needs to name what the entities only hold ids of. They change
+# rarely, so the gateway keeps each list per credential for METADATA_TTL.
+
+extend type Query {
+  """
+  A user of the account by id; null when the account has no such user. Read
+  from the account's user list (GET /api/v4/users, pages of 250), which the
+  gateway keeps per credential for METADATA_TTL: usually no call, at most one
+  per 250 users when the list is not kept.
+  """
+  user(
+    "The user's amoCRM id, a positive integer."
+    id: ID!
+  ): User
+  """
+  The account's users, in amoCRM's order, as a Relay connection. Read from the
+  account's user list (GET /api/v4/users, pages of 250), which the gateway
+  keeps per credential for METADATA_TTL: usually no call, at most one per 250
+  users when the list is not kept. Every page's hasNextPage is known without a
+  further call.
+  """
+  users(
+    "How many users from the start of the window (at most 250; default 50 when neither first nor last is given)."
+    first: Int
+    "Start after this cursor (an edge's cursor or pageInfo.endCursor of a users query)."
+    after: String
+    "How many users from the end of the window (at most 250); needs before or first."
+    last: Int
+    "End before this cursor (an edge's cursor or pageInfo.startCursor of a users query)."
+    before: String
+  ): UserConnection!
+  """
+  The account's lead pipelines (sales funnels), each with its stages. One call
+  (GET /api/v4/leads/pipelines) answers every pipeline; the gateway keeps the
+  answer per credential for METADATA_TTL, so it usually costs none.
+  """
+  pipelines: [Pipeline!]!
+  """
+  The custom field definitions of an entity type, with the options of
+  select-like fields: what a form needs to show and validate a field. Read by
+  GET /api/v4/{entity}/custom_fields (pages of 50, one call for most
+  accounts); the gateway keeps the answer per credential for METADATA_TTL, so
+  it usually costs none.
+  """
+  customFields(
+    "The entity type whose fields to list."
+    entity: EntityType!
+  ): [CustomFieldDefinition!]!
+}
+
+"The entity types of amoCRM that have custom fields, notes and tags."
+enum EntityType {
+  "Contacts (amoCRM's contacts)."
+  CONTACTS
+  "Leads (deals; amoCRM's leads)."
+  LEADS
+  "Companies (amoCRM's companies)."
+  COMPANIES
+  "Customers (amoCRM's customers, for periodic purchases)."
+  CUSTOMERS
+}
+
+"A user of the amoCRM account (a manager), as GET /api/v4/users sends it."
+type User {
+  "The user's id in amoCRM."
+  id: ID!
+  "The user's full name."
+  name: String!
+  "The user's email address, which is also their login."
+  email: String!
+  "The language of the user's interface: ru, en, es, pt or tr."
+  lang: String!
+  "Whether the user is an administrator of the account."
+  isAdmin: Boolean!
+  "Whether the user may log in; false for a deactivated user, whose entities keep their responsibleUserId."
+  isActive: Boolean!
+  "Whether the user is a free user (no paid seat), with limited rights."
+  isFree: Boolean!
+  "The id of the user's group (department); null when amoCRM sent none."
+  groupId: ID
+  "The id of the user's role; null when the user has none."
+  roleId: ID
+}
+
+"A page of the account's users, as a Relay connection."
+type UserConnection {
+  "The users of the page with their cursors."
+  edges: [UserEdge!]!
+  "The users of the page, without cursors."
+  nodes: [User!]!
+  "Where the page sits in the list; hasNextPage is known without a call."
+  pageInfo: PageInfo!
+}
+
+"A user with its cursor."
+type UserEdge {
+  "The user's position in the list, to pass as after or before."
+  cursor: String!
+  "The user."
+  node: User!
+}
+
+"A lead pipeline (sales funnel) with its stages, as GET /api/v4/leads/pipelines sends it."
+type Pipeline {
+  "The pipeline's id in amoCRM."
+  id: ID!
+  "The pipeline's name."
+  name: String!
+  "The pipeline's position among the account's pipelines: smaller first."
+  sort: Int!
+  "Whether this is the account's main pipeline, where leads go when no pipeline is named."
+  isMain: Boolean!
+  "Whether the pipeline is archived: its leads stay, new ones cannot enter it."
+  isArchive: Boolean!
+  "Whether the pipeline has the incoming leads stage (amoCRM's unsorted)."
+  isUnsortedOn: Boolean!
+  "The pipeline's stages in amoCRM's order, the closing stages 142 (won) and 143 (lost) included. They come inside the pipeline: no call of their own."
+  statuses: [PipelineStatus!]!
+}
+
+"A stage of a lead pipeline."
+type PipelineStatus {
+  """
+  The stage's id. Ids are unique in the account except 142 (won) and 143
+  (lost), which every pipeline has: a stage is named by pipelineId and id.
+  """
+  id: ID!
+  "The id of the pipeline the stage belongs to."
+  pipelineId: ID!
+  "The stage's name."
+  name: String!
+  "The stage's position in its pipeline: smaller first."
+  sort: Int!
+  "The stage's colour as amoCRM sends it, a hex code with '#', e.g. #fffeb2."
+  color: String!
+  "The stage's kind: 0 for a regular stage, 1 for the incoming leads stage (amoCRM's unsorted)."
+  type: Int!
+  "Whether the stage may be renamed or removed; false for the incoming leads, won and lost stages."
+  isEditable: Boolean!
+}
+
+"The definition of a custom field of an entity type, as GET /api/v4/{entity}/custom_fields sends it."
+type CustomFieldDefinition {
+  "The field's id in the account, the fieldId of its values."
+  id: ID!
+  "The field's name as the account shows it."
+  name: String!
+  "The field's code (PHONE, EMAIL, …) that identifies it in writes instead of its id; null for fields without one."
+  code: String
+  """
+  The field's type as amoCRM names it: text, textarea, numeric, checkbox,
+  select, multiselect, radiobutton, multitext, date, date_time, birthday, url,
+  smart_address, legal_entity, chained_list, …
+  """
+  type: String!
+  "The field's position on the entity's card: smaller first."
+  sort: Int!
+  """
+  Whether amoCRM requires the field: a catalog field's is_required, or a lead
+  field that must be filled in some stages (see requiredStatuses).
+  """
+  isRequired: Boolean!
+  "The lead stages in which the field must be filled; an empty list when none do (amoCRM sends them for lead fields)."
+  requiredStatuses: [RequiredStatus!]!
+  "Whether the field is hidden in amoCRM's interface and set through the API only."
+  isApiOnly: Boolean!
+  "The id of the field's group (a tab of the card); null for the main one."
+  groupId: String
+  "The options of select, multiselect, radiobutton and multitext fields in amoCRM's order; an empty list for other types."
+  enums: [CustomFieldEnum!]!
+}
+
+"A lead stage in which a custom field must be filled."
+type RequiredStatus {
+  "The pipeline of the stage."
+  pipelineId: ID!
+  "The stage."
+  statusId: ID!
+}
+
+"One option of a select-like custom field."
+type CustomFieldEnum {
+  "The option's id, the enumId of values that choose it."
+  id: ID!
+  "The option's text."
+  value: String!
+  "The option's code, e.g. WORK or MOB for phone labels; null when it has none."
+  code: String
+  "The option's position among the field's options: smaller first."
+  sort: Int!
+}
+
+extend type Contact {
+  """
+  The user responsible for the contact. Selecting only id costs nothing (the
+  id is on the contact); otherwise the user comes from the account's user list,
+  read once for the whole operation (GET /api/v4/users) and kept per
+  credential for METADATA_TTL, so it usually costs no call. Null when the
+  account has no such user, or, with an error at this path, when the list
+  cannot be read; the rest of the contact still answers.
+  """
+  responsibleUser: User
+}
+
+extend type Lead {
+  """
+  The user responsible for the lead. Selecting only id costs nothing (the id
+  is on the lead); otherwise the user comes from the account's user list, read
+  once for the whole operation (GET /api/v4/users) and kept per credential for
+  METADATA_TTL, so it usually costs no call. Null when the account has no such
+  user, or, with an error at this path, when the list cannot be read; the rest
+  of the lead still answers.
+  """
+  responsibleUser: User
+  """
+  The lead's pipeline. Selecting only id costs nothing; otherwise it comes from
+  the account's pipelines, read once for the whole operation (GET
+  /api/v4/leads/pipelines) and kept per credential for METADATA_TTL, so it
+  usually costs no call. Null when the account has no such pipeline, or, with
+  an error at this path, when the pipelines cannot be read; the rest of the
+  lead still answers.
+  """
+  pipeline: Pipeline
+  """
+  The lead's stage in its pipeline. Selecting only id costs nothing; otherwise it comes from the account's pipelines like pipeline, in
+  the same call. Null when the pipeline has no such stage, or, with an error at
+  this path, when the pipelines cannot be read; the rest of the lead still
+  answers.
+  """
+  status: PipelineStatus
+}
+
+extend type Company {
+  """
+  The user responsible for the company. Selecting only id costs nothing (the
+  id is on the company); otherwise the user comes from the account's user
+  list, read once for the whole operation (GET /api/v4/users) and kept per
+  credential for METADATA_TTL, so it usually costs no call. Null when the
+  account has no such user, or, with an error at this path, when the list
+  cannot be read; the rest of the company still answers.
+  """
+  responsibleUser: User
+}
+
+extend type Customer {
+  """
+  The user responsible for the customer. Selecting only id costs nothing (the
+  id is on the customer); otherwise the user comes from the account's user
+  list, read once for the whole operation (GET /api/v4/users) and kept per
+  credential for METADATA_TTL, so it usually costs no call. Null when the
+  account has no such user, or, with an error at this path, when the list
+  cannot be read; the rest of the customer still answers.
+  """
+  responsibleUser: User
+}
+`, BuiltIn: false},
 	{Name: "../schema/chat.graphql", Input: `extend type Query {
   """
   Links between chats and contacts (GET /api/v4/contacts/chats). Give contactIds,
@@ -2725,6 +3439,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_leads(ctx, field)
 	case "customers":
 		return ec.fieldContext_Company_customers(ctx, field)
+	case "responsibleUser":
+		return ec.fieldContext_Company_responsibleUser(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
@@ -2795,6 +3511,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_catalogElements(ctx, field)
 	case "chats":
 		return ec.fieldContext_Contact_chats(ctx, field)
+	case "responsibleUser":
+		return ec.fieldContext_Contact_responsibleUser(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
@@ -2843,6 +3561,46 @@ func (ec *executionContext) childFields_CreateContactsPayload(ctx context.Contex
 		return ec.fieldContext_CreateContactsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateContactsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomFieldDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomFieldDefinition_id(ctx, field)
+	case "name":
+		return ec.fieldContext_CustomFieldDefinition_name(ctx, field)
+	case "code":
+		return ec.fieldContext_CustomFieldDefinition_code(ctx, field)
+	case "type":
+		return ec.fieldContext_CustomFieldDefinition_type(ctx, field)
+	case "sort":
+		return ec.fieldContext_CustomFieldDefinition_sort(ctx, field)
+	case "isRequired":
+		return ec.fieldContext_CustomFieldDefinition_isRequired(ctx, field)
+	case "requiredStatuses":
+		return ec.fieldContext_CustomFieldDefinition_requiredStatuses(ctx, field)
+	case "isApiOnly":
+		return ec.fieldContext_CustomFieldDefinition_isApiOnly(ctx, field)
+	case "groupId":
+		return ec.fieldContext_CustomFieldDefinition_groupId(ctx, field)
+	case "enums":
+		return ec.fieldContext_CustomFieldDefinition_enums(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomFieldDefinition", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomFieldEnum(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomFieldEnum_id(ctx, field)
+	case "value":
+		return ec.fieldContext_CustomFieldEnum_value(ctx, field)
+	case "code":
+		return ec.fieldContext_CustomFieldEnum_code(ctx, field)
+	case "sort":
+		return ec.fieldContext_CustomFieldEnum_sort(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomFieldEnum", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomFieldValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2923,6 +3681,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_contacts(ctx, field)
 	case "companies":
 		return ec.fieldContext_Customer_companies(ctx, field)
+	case "responsibleUser":
+		return ec.fieldContext_Customer_responsibleUser(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -2987,6 +3747,12 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_contacts(ctx, field)
 	case "catalogElements":
 		return ec.fieldContext_Lead_catalogElements(ctx, field)
+	case "responsibleUser":
+		return ec.fieldContext_Lead_responsibleUser(ctx, field)
+	case "pipeline":
+		return ec.fieldContext_Lead_pipeline(ctx, field)
+	case "status":
+		return ec.fieldContext_Lead_status(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
 }
@@ -3029,6 +3795,56 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Pipeline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Pipeline_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Pipeline_name(ctx, field)
+	case "sort":
+		return ec.fieldContext_Pipeline_sort(ctx, field)
+	case "isMain":
+		return ec.fieldContext_Pipeline_isMain(ctx, field)
+	case "isArchive":
+		return ec.fieldContext_Pipeline_isArchive(ctx, field)
+	case "isUnsortedOn":
+		return ec.fieldContext_Pipeline_isUnsortedOn(ctx, field)
+	case "statuses":
+		return ec.fieldContext_Pipeline_statuses(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Pipeline", field.Name)
+}
+
+func (ec *executionContext) childFields_PipelineStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PipelineStatus_id(ctx, field)
+	case "pipelineId":
+		return ec.fieldContext_PipelineStatus_pipelineId(ctx, field)
+	case "name":
+		return ec.fieldContext_PipelineStatus_name(ctx, field)
+	case "sort":
+		return ec.fieldContext_PipelineStatus_sort(ctx, field)
+	case "color":
+		return ec.fieldContext_PipelineStatus_color(ctx, field)
+	case "type":
+		return ec.fieldContext_PipelineStatus_type(ctx, field)
+	case "isEditable":
+		return ec.fieldContext_PipelineStatus_isEditable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PipelineStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_RequiredStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pipelineId":
+		return ec.fieldContext_RequiredStatus_pipelineId(ctx, field)
+	case "statusId":
+		return ec.fieldContext_RequiredStatus_statusId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequiredStatus", field.Name)
+}
+
 func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3059,6 +3875,52 @@ func (ec *executionContext) childFields_UpdateContactsPayload(ctx context.Contex
 		return ec.fieldContext_UpdateContactsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateContactsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_User_id(ctx, field)
+	case "name":
+		return ec.fieldContext_User_name(ctx, field)
+	case "email":
+		return ec.fieldContext_User_email(ctx, field)
+	case "lang":
+		return ec.fieldContext_User_lang(ctx, field)
+	case "isAdmin":
+		return ec.fieldContext_User_isAdmin(ctx, field)
+	case "isActive":
+		return ec.fieldContext_User_isActive(ctx, field)
+	case "isFree":
+		return ec.fieldContext_User_isFree(ctx, field)
+	case "groupId":
+		return ec.fieldContext_User_groupId(ctx, field)
+	case "roleId":
+		return ec.fieldContext_User_roleId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_UserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_UserConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_UserConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_UserConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_UserEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_UserEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_UserEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3379,6 +4241,20 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_customFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (model.EntityType, error) {
+			return ec.unmarshalNEntityType2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_lead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3390,6 +4266,58 @@ func (ec *executionContext) field_Query_lead_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -4479,6 +5407,38 @@ func (ec *executionContext) fieldContext_Company_customers(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Company_responsibleUser(ctx context.Context, field graphql.CollectedField, obj *amocrm.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_responsibleUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Company().ResponsibleUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Company_responsibleUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CompanyChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5236,6 +6196,38 @@ func (ec *executionContext) fieldContext_Contact_chats(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Contact_responsibleUser(ctx context.Context, field graphql.CollectedField, obj *amocrm.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_responsibleUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().ResponsibleUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_responsibleUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ContactChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5550,6 +6542,346 @@ func (ec *executionContext) fieldContext_CreateContactsPayload_userErrors(_ cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CustomFieldDefinition_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_name(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_code(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomFieldDefinition().Code(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, true, true, "String")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_type(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_sort(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_sort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_sort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_isRequired(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_isRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomFieldDefinition().IsRequired(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_isRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_requiredStatuses(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_requiredStatuses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomFieldDefinition().RequiredStatuses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.RequiredStatus) graphql.Marshaler {
+			return ec.marshalNRequiredStatus2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐRequiredStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_requiredStatuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomFieldDefinition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequiredStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomFieldDefinition_isApiOnly(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_isApiOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomFieldDefinition().IsAPIOnly(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_isApiOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_groupId(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_groupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_groupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_enums(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_enums(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomFieldDefinition().Enums(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.CustomFieldEnum) graphql.Marshaler {
+			return ec.marshalNCustomFieldEnum2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldEnumᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_enums(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomFieldDefinition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldEnum(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomFieldEnum_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomFieldEnum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldEnum_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldEnum_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldEnum", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomFieldEnum_value(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomFieldEnum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldEnum_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldEnum_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldEnum", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldEnum_code(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomFieldEnum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldEnum_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldEnum_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldEnum", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldEnum_sort(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomFieldEnum) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldEnum_sort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldEnum_sort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldEnum", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CustomFieldValue_fieldId(ctx context.Context, field graphql.CollectedField, obj *amocrm.CustomFieldValues) (ret graphql.Marshaler) {
@@ -6333,6 +7665,38 @@ func (ec *executionContext) fieldContext_Customer_companies(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_responsibleUser(ctx context.Context, field graphql.CollectedField, obj *amocrm.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_responsibleUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().ResponsibleUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_responsibleUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LabeledValue_value(ctx context.Context, field graphql.CollectedField, obj *model.LabeledValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6976,6 +8340,102 @@ func (ec *executionContext) fieldContext_Lead_catalogElements(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Lead_responsibleUser(ctx context.Context, field graphql.CollectedField, obj *amocrm.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_responsibleUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().ResponsibleUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_responsibleUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_pipeline(ctx context.Context, field graphql.CollectedField, obj *amocrm.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_pipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Pipeline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Pipeline) graphql.Marshaler {
+			return ec.marshalOPipeline2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipeline(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_pipeline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pipeline(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_status(ctx context.Context, field graphql.CollectedField, obj *amocrm.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.PipelineStatus) graphql.Marshaler {
+			return ec.marshalOPipelineStatus2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipelineStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PipelineStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LeadChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7409,6 +8869,337 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _Pipeline_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Pipeline_name(ctx context.Context, field graphql.CollectedField, obj *amocrm.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pipeline_sort(ctx context.Context, field graphql.CollectedField, obj *amocrm.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_sort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_sort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Pipeline_isMain(ctx context.Context, field graphql.CollectedField, obj *amocrm.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_isMain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsMain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_isMain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Pipeline_isArchive(ctx context.Context, field graphql.CollectedField, obj *amocrm.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_isArchive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsArchive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_isArchive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Pipeline_isUnsortedOn(ctx context.Context, field graphql.CollectedField, obj *amocrm.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_isUnsortedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsUnsortedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_isUnsortedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Pipeline_statuses(ctx context.Context, field graphql.CollectedField, obj *amocrm.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_statuses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Pipeline().Statuses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.PipelineStatus) graphql.Marshaler {
+			return ec.marshalNPipelineStatus2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipelineStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_statuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pipeline",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PipelineStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineStatus_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.PipelineStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStatus_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStatus_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStatus", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PipelineStatus_pipelineId(ctx context.Context, field graphql.CollectedField, obj *amocrm.PipelineStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStatus_pipelineId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PipelineID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStatus_pipelineId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStatus", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PipelineStatus_name(ctx context.Context, field graphql.CollectedField, obj *amocrm.PipelineStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStatus_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStatus_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _PipelineStatus_sort(ctx context.Context, field graphql.CollectedField, obj *amocrm.PipelineStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStatus_sort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStatus_sort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineStatus_color(ctx context.Context, field graphql.CollectedField, obj *amocrm.PipelineStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStatus_color(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Color, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStatus_color(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _PipelineStatus_type(ctx context.Context, field graphql.CollectedField, obj *amocrm.PipelineStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStatus_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStatus_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineStatus_isEditable(ctx context.Context, field graphql.CollectedField, obj *amocrm.PipelineStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStatus_isEditable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsEditable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStatus_isEditable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStatus", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Query_contact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7491,6 +9282,170 @@ func (ec *executionContext) fieldContext_Query_contacts(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_contacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_user(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().User(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_user(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_user_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Users(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pipelines(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pipelines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Pipelines(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Pipeline) graphql.Marshaler {
+			return ec.marshalNPipeline2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipelineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pipelines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pipeline(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomFields(ctx, fc.Args["entity"].(model.EntityType))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.CustomField) graphql.Marshaler {
+			return ec.marshalNCustomFieldDefinition2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldDefinition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7703,6 +9658,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RequiredStatus_pipelineId(ctx context.Context, field graphql.CollectedField, obj *amocrm.RequiredStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequiredStatus_pipelineId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PipelineID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequiredStatus_pipelineId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequiredStatus", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequiredStatus_statusId(ctx context.Context, field graphql.CollectedField, obj *amocrm.RequiredStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequiredStatus_statusId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequiredStatus_statusId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequiredStatus", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Subscription_contactChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -8029,6 +10030,364 @@ func (ec *executionContext) fieldContext_UpdateContactsPayload_userErrors(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
+}
+
+func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+}
+
+func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+}
+
+func (ec *executionContext) _User_lang(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_lang(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lang, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_lang(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+}
+
+func (ec *executionContext) _User_isAdmin(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_isAdmin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().IsAdmin(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_isAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _User_isActive(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_isActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().IsActive(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _User_isFree(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_isFree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().IsFree(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_isFree(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _User_groupId(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_groupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().GroupID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_groupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "ID")
+}
+
+func (ec *executionContext) _User_roleId(ctx context.Context, field graphql.CollectedField, obj *amocrm.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_roleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().RoleID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_roleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "ID")
+}
+
+func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
+			return ec.marshalNUserEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10321,6 +12680,12 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_customers(ctx, field, obj)
 				})
+		case "responsibleUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_responsibleUser(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10534,6 +12899,12 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_chats(ctx, field, obj)
 				})
+		case "responsibleUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_responsibleUser(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10702,6 +13073,137 @@ func (ec *executionContext) _CreateContactsPayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._CreateContactsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customFieldDefinitionImplementors = []string{"CustomFieldDefinition"}
+
+func (ec *executionContext) _CustomFieldDefinition(ctx context.Context, sel ast.SelectionSet, obj *amocrm.CustomField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customFieldDefinitionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomFieldDefinition")
+		case "id":
+			out.Values[i] = ec._CustomFieldDefinition_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._CustomFieldDefinition_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomFieldDefinition_code(ctx, field, obj)
+				})
+		case "type":
+			out.Values[i] = ec._CustomFieldDefinition_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sort":
+			out.Values[i] = ec._CustomFieldDefinition_sort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isRequired":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomFieldDefinition_isRequired(ctx, field, obj)
+				})
+		case "requiredStatuses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomFieldDefinition_requiredStatuses(ctx, field, obj)
+				})
+		case "isApiOnly":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomFieldDefinition_isApiOnly(ctx, field, obj)
+				})
+		case "groupId":
+			out.Values[i] = ec._CustomFieldDefinition_groupId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enums":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomFieldDefinition_enums(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customFieldEnumImplementors = []string{"CustomFieldEnum"}
+
+func (ec *executionContext) _CustomFieldEnum(ctx context.Context, sel ast.SelectionSet, obj *amocrm.CustomFieldEnum) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customFieldEnumImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomFieldEnum")
+		case "id":
+			out.Values[i] = ec._CustomFieldEnum_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._CustomFieldEnum_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._CustomFieldEnum_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sort":
+			out.Values[i] = ec._CustomFieldEnum_sort(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10953,6 +13455,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_companies(ctx, field, obj)
 				})
+		case "responsibleUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_responsibleUser(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11142,6 +13650,24 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_catalogElements(ctx, field, obj)
+				})
+		case "responsibleUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_responsibleUser(ctx, field, obj)
+				})
+		case "pipeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_pipeline(ctx, field, obj)
+				})
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_status(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11360,6 +13886,133 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var pipelineImplementors = []string{"Pipeline"}
+
+func (ec *executionContext) _Pipeline(ctx context.Context, sel ast.SelectionSet, obj *amocrm.Pipeline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Pipeline")
+		case "id":
+			out.Values[i] = ec._Pipeline_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Pipeline_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sort":
+			out.Values[i] = ec._Pipeline_sort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isMain":
+			out.Values[i] = ec._Pipeline_isMain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isArchive":
+			out.Values[i] = ec._Pipeline_isArchive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isUnsortedOn":
+			out.Values[i] = ec._Pipeline_isUnsortedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statuses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pipeline_statuses(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pipelineStatusImplementors = []string{"PipelineStatus"}
+
+func (ec *executionContext) _PipelineStatus(ctx context.Context, sel ast.SelectionSet, obj *amocrm.PipelineStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PipelineStatus")
+		case "id":
+			out.Values[i] = ec._PipelineStatus_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pipelineId":
+			out.Values[i] = ec._PipelineStatus_pipelineId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._PipelineStatus_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sort":
+			out.Values[i] = ec._PipelineStatus_sort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "color":
+			out.Values[i] = ec._PipelineStatus_color(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._PipelineStatus_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isEditable":
+			out.Values[i] = ec._PipelineStatus_isEditable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -11390,6 +14043,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_contacts(ctx, field)
+				})
+		case "user":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_user(ctx, field)
+				})
+		case "users":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_users(ctx, field)
+				})
+		case "pipelines":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pipelines(ctx, field)
+				})
+		case "customFields":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customFields(ctx, field)
 				})
 		case "chatLinks":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -11422,6 +14099,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requiredStatusImplementors = []string{"RequiredStatus"}
+
+func (ec *executionContext) _RequiredStatus(ctx context.Context, sel ast.SelectionSet, obj *amocrm.RequiredStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requiredStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequiredStatus")
+		case "pipelineId":
+			out.Values[i] = ec._RequiredStatus_pipelineId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statusId":
+			out.Values[i] = ec._RequiredStatus_statusId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11563,6 +14278,165 @@ func (ec *executionContext) _UpdateContactsPayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._UpdateContactsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userImplementors = []string{"User"}
+
+func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *amocrm.User) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("User")
+		case "id":
+			out.Values[i] = ec._User_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._User_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._User_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lang":
+			out.Values[i] = ec._User_lang(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isAdmin":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_isAdmin(ctx, field, obj)
+				})
+		case "isActive":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_isActive(ctx, field, obj)
+				})
+		case "isFree":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_isFree(ctx, field, obj)
+				})
+		case "groupId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_groupId(ctx, field, obj)
+				})
+		case "roleId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_roleId(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userConnectionImplementors = []string{"UserConnection"}
+
+func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserConnection")
+		case "edges":
+			out.Values[i] = ec._UserConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._UserConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._UserConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userEdgeImplementors = []string{"UserEdge"}
+
+func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserEdge")
+		case "cursor":
+			out.Values[i] = ec._UserEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._UserEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12181,6 +15055,54 @@ func (ec *executionContext) marshalNCreateContactsPayload2ᚖgithubᚗcomᚋamog
 	return ec._CreateContactsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomFieldDefinition2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.CustomField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomFieldDefinition2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomFieldDefinition2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomField(ctx context.Context, sel ast.SelectionSet, v *amocrm.CustomField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomFieldDefinition!")
+		return graphql.Null
+	}
+	return ec._CustomFieldDefinition(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomFieldEnum2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldEnumᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.CustomFieldEnum) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomFieldEnum2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldEnum(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomFieldEnum2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldEnum(ctx context.Context, sel ast.SelectionSet, v *amocrm.CustomFieldEnum) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomFieldEnum!")
+		return graphql.Null
+	}
+	return ec._CustomFieldEnum(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCustomFieldFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldFilter(ctx context.Context, v any) (*model.CustomFieldFilter, error) {
 	res, err := ec.unmarshalInputCustomFieldFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -12242,6 +15164,16 @@ func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋamogqlᚋamogql�
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEntityType2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx context.Context, v any) (model.EntityType, error) {
+	var res model.EntityType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEntityType2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx context.Context, sel ast.SelectionSet, v model.EntityType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -12371,6 +15303,78 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋamogqlᚋamogql�
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPipeline2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipelineᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Pipeline) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPipeline2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipeline(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPipeline2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *amocrm.Pipeline) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Pipeline!")
+		return graphql.Null
+	}
+	return ec._Pipeline(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPipelineStatus2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipelineStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.PipelineStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPipelineStatus2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipelineStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPipelineStatus2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipelineStatus(ctx context.Context, sel ast.SelectionSet, v *amocrm.PipelineStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PipelineStatus!")
+		return graphql.Null
+	}
+	return ec._PipelineStatus(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequiredStatus2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐRequiredStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.RequiredStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequiredStatus2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐRequiredStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequiredStatus2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐRequiredStatus(ctx context.Context, sel ast.SelectionSet, v *amocrm.RequiredStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequiredStatus!")
+		return graphql.Null
+	}
+	return ec._RequiredStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12479,6 +15483,62 @@ func (ec *executionContext) marshalNUpdateContactsPayload2ᚖgithubᚗcomᚋamog
 		return graphql.Null
 	}
 	return ec._UpdateContactsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.User) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx context.Context, sel ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "User!")
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserConnection!")
+		return graphql.Null
+	}
+	return ec._UserConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v *model.UserEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserEdge!")
+		return graphql.Null
+	}
+	return ec._UserEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
@@ -13028,6 +16088,20 @@ func (ec *executionContext) marshalOLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋint
 	return ec._Lead(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPipeline2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *amocrm.Pipeline) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Pipeline(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPipelineStatus2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipelineStatus(ctx context.Context, sel ast.SelectionSet, v *amocrm.PipelineStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PipelineStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13153,6 +16227,13 @@ func (ec *executionContext) unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogq
 	}
 	res, err := ec.unmarshalInputTimeRange(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx context.Context, sel ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

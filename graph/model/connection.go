@@ -21,10 +21,12 @@ type ContactEdge struct {
 	Node   *amocrm.Contact
 }
 
-// PageInfo is Relay page metadata; HasNextPage is resolved on demand.
+// PageInfo is Relay page metadata; HasNextPage is resolved on demand, from
+// Conn's HasNext for contacts, or from HasNext for other lists.
 type PageInfo struct {
 	HasPreviousPage bool
 	StartCursor     *string
 	EndCursor       *string
 	Conn            *ContactConnection
+	HasNext         func() (bool, error)
 }

@@ -258,6 +258,24 @@ type UpdateContactsPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A page of the account's users, as a Relay connection.
+type UserConnection struct {
+	// The users of the page with their cursors.
+	Edges []*UserEdge `json:"edges"`
+	// The users of the page, without cursors.
+	Nodes []*amocrm.User `json:"nodes"`
+	// Where the page sits in the list; hasNextPage is known without a call.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A user with its cursor.
+type UserEdge struct {
+	// The user's position in the list, to pass as after or before.
+	Cursor string `json:"cursor"`
+	// The user.
+	Node *amocrm.User `json:"node"`
+}
+
 // A problem with one item of a mutation's input. The mutation's other items are
 // reported in the same payload; nothing is silently dropped.
 type UserError struct {
@@ -414,6 +432,70 @@ func (e *ContactOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e ContactOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The entity types of amoCRM that have custom fields, notes and tags.
+type EntityType string
+
+const (
+	// Contacts (amoCRM's contacts).
+	EntityTypeContacts EntityType = "CONTACTS"
+	// Leads (deals; amoCRM's leads).
+	EntityTypeLeads EntityType = "LEADS"
+	// Companies (amoCRM's companies).
+	EntityTypeCompanies EntityType = "COMPANIES"
+	// Customers (amoCRM's customers, for periodic purchases).
+	EntityTypeCustomers EntityType = "CUSTOMERS"
+)
+
+var AllEntityType = []EntityType{
+	EntityTypeContacts,
+	EntityTypeLeads,
+	EntityTypeCompanies,
+	EntityTypeCustomers,
+}
+
+func (e EntityType) IsValid() bool {
+	switch e {
+	case EntityTypeContacts, EntityTypeLeads, EntityTypeCompanies, EntityTypeCustomers:
+		return true
+	}
+	return false
+}
+
+func (e EntityType) String() string {
+	return string(e)
+}
+
+func (e *EntityType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EntityType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EntityType", str)
+	}
+	return nil
+}
+
+func (e EntityType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EntityType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EntityType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

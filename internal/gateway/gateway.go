@@ -73,6 +73,10 @@ type Config struct {
 	// CacheTTL is the longest a cached upstream read is served without a
 	// change notice; zero turns the read cache off.
 	CacheTTL time.Duration
+	// MetadataTTL is how long the account's users, pipelines and custom
+	// field definitions are kept per credential, in this process; zero
+	// reads each at most once per request.
+	MetadataTTL time.Duration
 	// KeepAlive is how often idle subscriptions are pinged; zero picks DefaultKeepAlive.
 	KeepAlive time.Duration
 	// ForceResolvers turns off the plan executor: every operation runs
@@ -188,7 +192,7 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 // addRoutes is the gateway's entire API surface, with each route's middleware.
 func addRoutes(mux *http.ServeMux, cfg Config, gql http.Handler, up *Upstream) {
 	m := cfg.Metrics
-	query := loader.Middleware(up.Client, loader.WithBatchObserver(m.ObserveBatch))(gql)
+	query := loader.Middleware(up.Client, loader.WithBatchObserver(m.ObserveBatch), loader.WithMetadata(up.Metadata))(gql)
 	if !up.HoldsToken {
 		query = forwardBearer(m)(query)
 	}

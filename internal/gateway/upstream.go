@@ -15,6 +15,7 @@ import (
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/breaker"
 	"github.com/amogql/amogql/internal/cache"
+	"github.com/amogql/amogql/internal/loader"
 	"github.com/amogql/amogql/internal/oauth"
 	"github.com/amogql/amogql/internal/ratelimit"
 	"github.com/amogql/amogql/internal/retry"
@@ -38,7 +39,10 @@ type Upstream struct {
 	// means each client's bearer token is forwarded.
 	HoldsToken bool
 	// Cache is the read cache in front of amoCRM; nil when it is off.
-	Cache        *cache.Cache
+	Cache *cache.Cache
+	// Metadata keeps the account's users, pipelines and field definitions
+	// for Config.MetadataTTL, per credential.
+	Metadata     *loader.Metadata
 	breaker      *breaker.Breaker
 	probing      atomic.Bool
 	probeTimeout time.Duration
@@ -114,7 +118,8 @@ func newUpstream(cfg Config, log zerolog.Logger, coolDown time.Duration) (*Upstr
 	if timeout <= 0 {
 		timeout = DefaultUpstreamTimeout
 	}
-	up := &Upstream{HoldsToken: cfg.AccessToken != "" || cfg.OAuth != nil, probeTimeout: timeout}
+	up := &Upstream{HoldsToken: cfg.AccessToken != "" || cfg.OAuth != nil, probeTimeout: timeout,
+		Metadata: loader.NewMetadata(cfg.MetadataTTL)}
 
 	var layers []func(http.RoundTripper) http.RoundTripper
 	opts := []amocrm.Option{

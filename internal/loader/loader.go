@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -56,6 +57,10 @@ type Loaders struct {
 	needs needs
 	reads reads // guarded by needs.mu
 
+	shared *Metadata // nil: metadata is read once per request
+	metaMu sync.Mutex
+	meta   map[string]*metaFlight
+
 	ctx     context.Context
 	client  *amocrm.Client
 	onBatch func(entity string, size int)
@@ -65,8 +70,9 @@ type Loaders struct {
 type Option func(*settings)
 
 type settings struct {
-	wait    time.Duration
-	onBatch func(entity string, size int)
+	wait     time.Duration
+	onBatch  func(entity string, size int)
+	metadata *Metadata
 }
 
 // WithWait sets the batching window (default DefaultWait).
@@ -91,6 +97,7 @@ func New(ctx context.Context, client *amocrm.Client, opts ...Option) *Loaders {
 		contacts: newCache[int, *amocrm.Contact](), leads: newCache[int, *amocrm.Lead](),
 		companies: newCache[int, *amocrm.Company](), customers: newCache[int, *amocrm.Customer](),
 		elements: newCache[ElementKey, *amocrm.CatalogElement](), chats: newCache[int, *ContactChats](),
+		shared: s.metadata, meta: map[string]*metaFlight{},
 	}
 	l.ContactByID = newLoader(l.contacts, s.wait, byID(l.fetchContacts, contactID))
 	l.LeadByID = newLoader(l.leads, s.wait, byID(l.fetchLeads, leadID))
