@@ -48,7 +48,7 @@ type selectionGen struct {
 	fragments []string
 	left      int             // fields the operation may still select: bounds its size
 	n         int             // counter for alias, variable and fragment names
-	roots     map[string]bool // root fields already answered under their own name
+	roots     map[string]bool // Type.field of fields with arguments already answered under their own name
 	// hasNext is set once a root field's selection has hasNextPage. The
 	// resolver path races when one connection's hasNextPage is resolved
 	// twice (aliased, or under two aliased pageInfo): both resolvers run
