@@ -188,6 +188,40 @@ func sameErrors(a, b json.RawMessage) bool {
 	return slices.EqualFunc(ea, eb, func(x, y json.RawMessage) bool { return bytes.Equal(x, y) })
 }
 
+// TestDifferentialSameAnswer holds the comparison itself to what it must
+// catch: any other byte in data, an error's path or extensions, the order
+// of the members, formatting; and what it lets pass: errors in another
+// order.
+func TestDifferentialSameAnswer(t *testing.T) {
+	t.Parallel()
+	const (
+		e1   = `{"message":"m","path":["contacts","nodes",0,"chats"],"extensions":{"code":"FORBIDDEN","upstreamStatus":403}}`
+		e2   = `{"message":"m","path":["contacts","nodes",1,"chats"],"extensions":{"code":"FORBIDDEN","upstreamStatus":403}}`
+		data = `"data":{"contacts":{"nodes":[{"id":"3","chats":null},{"id":"7","chats":null}]}}`
+		both = `{"errors":[` + e1 + `,` + e2 + `],` + data + "}\n"
+	)
+	cases := []struct {
+		name, other string
+		same        bool
+	}{
+		{"identical", both, true},
+		{"errors in another order", `{"errors":[` + e2 + `,` + e1 + `],` + data + "}\n", true},
+		{"one byte of data", strings.Replace(both, `"id":"7"`, `"id":"8"`, 1), false},
+		{"an error's path", strings.Replace(both, `"nodes",1,`, `"nodes",2,`, 1), false},
+		{"an extension dropped", strings.Replace(both, `,"upstreamStatus":403}}]`, `}}]`, 1), false},
+		{"an error missing", `{"errors":[` + e1 + `],` + data + "}\n", false},
+		{"an error twice", `{"errors":[` + e1 + `,` + e1 + `],` + data + "}\n", false},
+		{"data before errors", `{` + data + `,"errors":[` + e1 + `,` + e2 + "]}\n", false},
+		{"formatting", strings.TrimSuffix(both, "\n"), false},
+		{"null for an empty list", strings.Replace(both, `"chats":null}]`, `"chats":[]}]`, 1), false},
+	}
+	for _, tc := range cases {
+		if got := sameAnswer([]byte(both), []byte(tc.other)); got != tc.same {
+			t.Errorf("%s: sameAnswer = %t, want %t", tc.name, got, tc.same)
+		}
+	}
+}
+
 // answerDiff shows two answers line by line, indented, or raw when they
 // differ only in formatting.
 func answerDiff(want, got []byte) string {
