@@ -146,13 +146,15 @@ func listPage(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOpti
 }
 
 // probe answers hasNextPage by asking for the single item at offset, only
-// when a client selects hasNextPage and the page itself could not tell.
+// when a client selects hasNextPage and the page itself could not tell. It
+// asks once however often the field is selected (aliases): the answer is
+// kept, and two resolvers never run the call at the same time.
 func probe(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, offset int) func() (bool, error) {
-	return func() (bool, error) {
-		opts.With = nil
+	opts.With = nil
+	return sync.OnceValues(func() (bool, error) {
 		rows, err := listPage(ctx, c, opts, offset+1, 1)
 		return len(rows) > 0, err
-	}
+	})
 }
 
 // listOptions maps the GraphQL arguments onto amoCRM's filter[...] and order[...].

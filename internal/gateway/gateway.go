@@ -167,6 +167,9 @@ func New(log zerolog.Logger, cfg Config, up *Upstream) http.Handler {
 	})
 	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
+		if resp != nil {
+			graph.SortErrors(resp.Errors)
+		}
 		if resp != nil && len(resp.Errors) > 0 {
 			code, _ := resp.Errors[0].Extensions["code"].(string)
 			if code == "" {

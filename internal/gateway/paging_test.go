@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"testing"
@@ -117,5 +118,22 @@ func TestContacts_StraddlingWindowHasNext(t *testing.T) {
 		map[string]any{"after": *next.Contacts.PageInfo.EndCursor}, &rest)
 	if len(rest.Contacts.Nodes) == 0 {
 		t.Error("hasNextPage was true but the next page is empty")
+	}
+}
+
+// hasNextPage asked twice of one connection (aliases) is one probe, and
+// the two resolvers do not race on it.
+func TestContacts_HasNextPageTwiceOneProbe(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil)
+	r := g.do(`{ contacts(first: 0) { pageInfo { hasNextPage a: hasNextPage } p: pageInfo { hasNextPage } } }`, nil)
+	if len(r.Errors) != 0 {
+		t.Fatalf("%+v", r.Errors)
+	}
+	if !bytes.Contains(r.Data, []byte(`"hasNextPage":true,"a":true`)) {
+		t.Fatalf("data %s", r.Data)
+	}
+	if n := g.calls("GET /api/v4/contacts"); n != 1 {
+		t.Fatalf("%d contacts calls, want 1 (one probe for every hasNextPage of the connection)", n)
 	}
 }

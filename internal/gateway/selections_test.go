@@ -49,12 +49,6 @@ type selectionGen struct {
 	left      int             // fields the operation may still select: bounds its size
 	n         int             // counter for alias, variable and fragment names
 	roots     map[string]bool // Type.field of fields with arguments already answered under their own name
-	// hasNext is set once a root field's selection has hasNextPage. The
-	// resolver path races when one connection's hasNextPage is resolved
-	// twice (aliased, or under two aliased pageInfo): both resolvers run
-	// the connection's one probe closure, which writes its captured options
-	// (graph/contacts.go, probe). Lift this once that is fixed.
-	hasNext bool
 }
 
 func newSelectionGen(schema *ast.Schema, seed uint64) *selectionGen {
@@ -166,7 +160,7 @@ func (g *selectionGen) alias() string {
 func (g *selectionGen) field(def *ast.Definition, depth int) string {
 	var fits []*ast.FieldDefinition
 	for _, f := range def.Fields {
-		if strings.HasPrefix(f.Name, "__") || (f.Name == "hasNextPage" && g.hasNext) || !g.canArgue(def, f) {
+		if strings.HasPrefix(f.Name, "__") || !g.canArgue(def, f) {
 			continue
 		}
 		obj := g.schema.Types[f.Type.Name()].Kind == ast.Object
@@ -180,9 +174,6 @@ func (g *selectionGen) field(def *ast.Definition, depth int) string {
 	}
 	f := pickOne(g, fits)
 	g.left--
-	if f.Name == "hasNextPage" {
-		g.hasNext = true
-	}
 	sub := g.schema.Types[f.Type.Name()]
 	if len(f.Arguments) > 0 {
 		return g.argField(def, f, sub, depth)
@@ -215,14 +206,8 @@ func (g *selectionGen) argField(def *ast.Definition, f *ast.FieldDefinition, sub
 	if sub.Kind != ast.Object {
 		return prefix + f.Name + args + g.directive()
 	}
-	if depth == 0 {
-		g.hasNext = false
-	}
 	out := prefix + f.Name + args + g.directive() + " " + g.selectionSet(sub, depth+1)
 	if g.left > 0 && g.chance(0.2) { // the same field twice, selecting other things
-		if depth == 0 {
-			g.hasNext = false
-		}
 		out += " " + g.name("a") + ": " + f.Name + args + " " + g.selectionSet(sub, depth+1)
 	}
 	return out
