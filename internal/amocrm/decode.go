@@ -24,12 +24,16 @@ func decodeJSON(data []byte, v any) error {
 	return jsonv2.Unmarshal(data, v, decodeOptions)
 }
 
-// decodeSkipping decodes like decodeJSON, leaving the parts named by s alone.
-func decodeSkipping(data []byte, v any, s Skip) error {
-	if s == 0 {
+// decodeSkipping decodes like decodeJSON, leaving alone the parts d names:
+// those WithSkip names, and the members WithMembers does not.
+func decodeSkipping(data []byte, v any, d decoding) error {
+	switch {
+	case d.members != nil:
+		return jsonv2.Unmarshal(data, v, d.members.opts[d.skip&skipAll])
+	case d.skip == 0:
 		return decodeJSON(data, v)
 	}
-	return jsonv2.Unmarshal(data, v, skipOptions[s&skipAll])
+	return jsonv2.Unmarshal(data, v, skipOptions[d.skip&skipAll])
 }
 
 // DecodeJSON decodes data into v exactly as the client decodes upstream

@@ -33,9 +33,15 @@ func WithSkip(ctx context.Context, s Skip) context.Context {
 	return context.WithValue(ctx, skipKey{}, s&skipAll)
 }
 
-func skipFrom(ctx context.Context) Skip {
+// decoding is what a call's context asks of decoding its answer.
+type decoding struct {
+	skip    Skip
+	members *Members
+}
+
+func skipFrom(ctx context.Context) decoding {
 	s, _ := ctx.Value(skipKey{}).(Skip)
-	return s
+	return decoding{skip: s, members: membersFrom(ctx)}
 }
 
 // skipOptions holds the decoder options of every combination of Skip bits,
@@ -44,21 +50,28 @@ func skipFrom(ctx context.Context) Skip {
 var skipOptions = func() [skipAll + 1]jsonv2.Options {
 	var out [skipAll + 1]jsonv2.Options
 	for s := range out {
-		var fns []*jsonv2.Unmarshalers
-		if Skip(s)&SkipLinks != 0 {
-			fns = append(fns, jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ **Links) error {
-				return dec.SkipValue()
-			}))
-		}
-		if Skip(s)&SkipCustomFields != 0 {
-			fns = append(fns, jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *[]CustomFieldValues) error {
-				return dec.SkipValue()
-			}))
-		}
 		out[s] = decodeOptions
-		if len(fns) > 0 {
+		if fns := skipUnmarshalers(Skip(s)); len(fns) > 0 {
 			out[s] = jsonv2.JoinOptions(decodeOptions, jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(fns...)))
 		}
 	}
 	return out
 }()
+
+// skipUnmarshalers are the unmarshalers that leave the parts s names alone.
+// A decoder takes one set of unmarshalers (a later WithUnmarshalers
+// replaces an earlier one), so others must be joined with these.
+func skipUnmarshalers(s Skip) []*jsonv2.Unmarshalers {
+	var fns []*jsonv2.Unmarshalers
+	if s&SkipLinks != 0 {
+		fns = append(fns, jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ **Links) error {
+			return dec.SkipValue()
+		}))
+	}
+	if s&SkipCustomFields != 0 {
+		fns = append(fns, jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *[]CustomFieldValues) error {
+			return dec.SkipValue()
+		}))
+	}
+	return fns
+}
