@@ -6,6 +6,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/loader"
 )
 
@@ -34,10 +35,11 @@ type Plan struct {
 
 	deferred bool // some fragment is under @defer
 
-	wants []want
-	with  []entityWith
-	reads []entityReads
-	doc   *ast.QueryDocument // holds the document the plan is cached under
+	wants   []want
+	with    []entityWith
+	reads   []entityReads
+	members map[loader.Entity]*amocrm.Members // what a query reads of each entity
+	doc     *ast.QueryDocument                // holds the document the plan is cached under
 }
 
 // A Node is one field of the plan: a response key and what is under it.
@@ -103,6 +105,9 @@ func BuildPlan(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[str
 	}
 	p.Calls = estimateCalls(p)
 	p.Covered = covered(p)
+	if p.Complete && p.Kind == ast.Query {
+		p.members = entityMembers(p.Fields)
+	}
 	return p
 }
 
@@ -216,6 +221,9 @@ func (p *Plan) Prepare(l *loader.Loaders) {
 	}
 	for _, w := range p.wants {
 		l.Want(w.entity, w.level, w.needs)
+	}
+	for e, m := range p.members {
+		l.Keep(e, m)
 	}
 	if p.Complete {
 		l.Planned()

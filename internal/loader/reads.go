@@ -18,6 +18,7 @@ const ReadsCustomFields Reads = 1 << iota
 type reads struct {
 	planned bool
 	by      map[Entity]Reads
+	members map[Entity]*amocrm.Members
 }
 
 // Read records that the operation reads r of e.
@@ -28,6 +29,20 @@ func (l *Loaders) Read(e Entity, r Reads) {
 		l.reads.by = make(map[Entity]Reads)
 	}
 	l.reads.by[e] |= r
+}
+
+// Keep records the only members of e's objects the operation reads, as
+// amoCRM names them; fetches of e decode those and scan past the rest once
+// the operation is Planned. m must name what every field of the operation
+// reads of e, on every path that may answer it. Without Keep, every member
+// is decoded.
+func (l *Loaders) Keep(e Entity, m *amocrm.Members) {
+	l.needs.mu.Lock()
+	defer l.needs.mu.Unlock()
+	if l.reads.members == nil {
+		l.reads.members = make(map[Entity]*amocrm.Members)
+	}
+	l.reads.members[e] = m
 }
 
 // Planned declares that every Read of the operation has been recorded, so
@@ -42,17 +57,25 @@ func (l *Loaders) Planned() {
 
 // Decoding returns ctx set up to decode e's answers as the operation needs:
 // HAL links are never read by the gateway, custom field values only when a
-// field selected somewhere in the operation reads them.
+// field selected somewhere in the operation reads them, and only the
+// members Keep named when it named them.
 func (l *Loaders) Decoding(ctx context.Context, e Entity) context.Context {
-	return amocrm.WithSkip(ctx, l.skip(e))
+	s, m := l.skip(e)
+	if m != nil {
+		ctx = amocrm.WithMembers(ctx, m)
+	}
+	return amocrm.WithSkip(ctx, s)
 }
 
-func (l *Loaders) skip(e Entity) amocrm.Skip {
+func (l *Loaders) skip(e Entity) (amocrm.Skip, *amocrm.Members) {
 	l.needs.mu.Lock()
 	defer l.needs.mu.Unlock()
 	s := amocrm.SkipLinks
-	if l.reads.planned && l.reads.by[e]&ReadsCustomFields == 0 && e != entityCatalogElement {
+	if !l.reads.planned {
+		return s, nil
+	}
+	if l.reads.by[e]&ReadsCustomFields == 0 && e != entityCatalogElement {
 		s |= amocrm.SkipCustomFields
 	}
-	return s
+	return s, l.reads.members[e]
 }
