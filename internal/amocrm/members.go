@@ -45,7 +45,9 @@ func NewMembers(names ...string) *Members {
 		jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Customer) error { return m.decode(dec, v) }),
 	}
 	for s := range m.opts {
-		fns := append(skipUnmarshalers(Skip(s)), entities...)
+		skipLinks := Skip(s)&SkipLinks != 0
+		refs := jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *[]EntityRef) error { return decodeRefs(dec, v, skipLinks) })
+		fns := append(skipUnmarshalers(Skip(s)), append(entities, refs)...)
 		m.opts[s] = jsonv2.JoinOptions(decodeOptions, jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(fns...)))
 	}
 	return m

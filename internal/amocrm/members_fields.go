@@ -26,6 +26,7 @@ const (
 	kindString
 	kindBool
 	kindIntPtr // *int, *int64
+	kindMoney  // Money: a plain integer is its value
 )
 
 var fieldsCache sync.Map // reflect.Type → map[string]memberField
@@ -75,6 +76,9 @@ func plainOptions(opts string) bool {
 }
 
 func kindOf(t reflect.Type) fieldKind {
+	if t == reflect.TypeFor[Money]() {
+		return kindMoney
+	}
 	if t.Name() != "" && t.PkgPath() != "" {
 		return kindOther // a named type may have its own decoding (Money)
 	}
@@ -97,13 +101,13 @@ func kindOf(t reflect.Type) fieldKind {
 func (f memberField) decode(dec *jsontext.Decoder, v reflect.Value) error {
 	k := dec.PeekKind()
 	switch {
-	case f.kind == kindInt && k == '0', f.kind == kindIntPtr && k == '0':
+	case (f.kind == kindInt || f.kind == kindIntPtr || f.kind == kindMoney) && k == '0':
 		raw, err := dec.ReadValue()
 		if err != nil {
 			return err
 		}
 		n, ok := plainInt(raw)
-		if !ok || f.kind == kindInt && v.OverflowInt(n) {
+		if !ok || f.kind != kindIntPtr && v.OverflowInt(n) {
 			return jsonv2.Unmarshal(raw, v.Addr().Interface(), decodeOptions)
 		}
 		if f.kind == kindIntPtr {

@@ -35,10 +35,10 @@ func masked[T any](full T, m *Members) T {
 // repeated and unknown names, nested objects under kept and skipped
 // members, invalid UTF-8.
 var trickyLeads = strings.ReplaceAll(`{"_page":1,"_links":{"next":{"href":"https://x.amocrm.ru/api/v4/leads?page=2"}},"_embedded":{"leads":[
-{"id":1,"name":"a\"b\\c\u0001\u2028é😀","price":"1500.5","closed_at":null,"loss_reason_id":7,"score":-0,"is_deleted":true,"unknown":{"x":[1,{"y":null}]},"_links":{"self":{"href":"h"}},"_embedded":{"tags":[{"id":3,"name":"t","color":null}],"companies":[{"id":9,"_links":{"self":{"href":"c"}}}]}},
+{"id":1,"name":"a\"b\\c\u0001\u2028é😀","price":"1500.5","closed_at":null,"loss_reason_id":7,"score":-0,"is_deleted":true,"unknown":{"x":[1,{"y":null}]},"_links":{"self":{"href":"h"}},"_embedded":{"tags":[{"id":3,"name":"t","color":null}],"companies":[{"id":9,"_links":{"self":{"href":"c"}}}],"contacts":[{"id":4,"is_main":true,"_links":{"self":{"href":"d"}}},null,{"x":[1],"is_main":null,"id":5,"id":6},{}]}},
 null,
 {"name":"first","id":2,"name":"second","price":12.4,"custom_fields_values":[{"field_id":5,"values":[{"value":"v\u00e9","enum_id":1}]}],"created_at":1700000000,"source_id":123456789012,"group_id":0},
-{"id":3,"name":"bad \xff utf8","pipeline_id":1,"status_id":142,"responsible_user_id":-5,"\xffname":"skip me"},
+{"id":3,"name":"bad \xff utf8","pipeline_id":1,"status_id":142,"responsible_user_id":-5,"\xffname":"skip me","_embedded":{"contacts":[],"companies":null}},
 {}
 ]}}`, `\xff`, "\xff")
 
@@ -130,6 +130,10 @@ func TestMembersErrorsAsFull(t *testing.T) {
 		{"object in a bool", `{"id":1,"is_deleted":{}}`, "is_deleted"},
 		{"array in a pointer", `{"id":1,"score":[]}`, "score"},
 		{"bad custom fields", `{"id":1,"custom_fields_values":{"a":1}}`, "custom_fields_values"},
+		{"string id of a ref", `{"id":1,"_embedded":{"companies":[{"id":"9"}]}}`, "_embedded"},
+		{"refs not a list", `{"id":1,"_embedded":{"companies":{"id":9}}}`, "_embedded"},
+		{"ref not an object", `{"id":1,"_embedded":{"companies":[9]}}`, "_embedded"},
+		{"bad is_main", `{"id":1,"_embedded":{"contacts":[{"id":9,"is_main":1}]}}`, "_embedded"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var full, kept, other Lead
