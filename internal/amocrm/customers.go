@@ -64,6 +64,8 @@ type CustomerListOptions struct {
 	// Query searches the filled fields of customers.
 	Query  string          `url:"query,omitempty"`
 	Filter *CustomerFilter `url:"filter,omitempty"`
+	// Order: UpdatedAt or ID, "asc" or "desc".
+	Order *Order `url:"order,omitempty"`
 }
 
 // CustomerFilter narrows a customer list; slices match any of their values.
@@ -87,7 +89,10 @@ func (o *CustomerListOptions) validate() error {
 	if o == nil {
 		return nil
 	}
-	return checkPaging(o.Page, o.Limit)
+	if err := checkPaging(o.Page, o.Limit); err != nil {
+		return err
+	}
+	return o.Order.validate()
 }
 
 // List returns a page of customers. An empty page (204) returns an empty

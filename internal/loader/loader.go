@@ -53,6 +53,7 @@ type Loaders struct {
 	customers *cache[int, *amocrm.Customer]
 	elements  *cache[ElementKey, *amocrm.CatalogElement]
 	chats     *cache[int, *ContactChats]
+	activity  activity // notes and tasks, by entity
 
 	needs needs
 	reads reads // guarded by needs.mu
@@ -99,6 +100,7 @@ func New(ctx context.Context, client *amocrm.Client, opts ...Option) *Loaders {
 		elements: newCache[ElementKey, *amocrm.CatalogElement](), chats: newCache[int, *ContactChats](),
 		shared: s.metadata, meta: map[string]*metaFlight{},
 	}
+	l.activity.wait = s.wait
 	l.ContactByID = newLoader(l.contacts, s.wait, byID(l.fetchContacts, contactID))
 	l.LeadByID = newLoader(l.leads, s.wait, byID(l.fetchLeads, leadID))
 	l.CompanyByID = newLoader(l.companies, s.wait, byID(l.fetchCompanies, companyID))
