@@ -2,9 +2,7 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
@@ -82,61 +80,15 @@ func (r *queryResolver) contacts(ctx context.Context, args pageArgs, query *stri
 	return conn, nil
 }
 
-// window reads the items [offset, offset+n) in the list's order. It asks for
-// one item more where a single page can hold it, which settles hasNextPage
-// without a further call; known reports whether it did.
+// window reads the contacts [offset, offset+n) in the list's order; see windowOf.
 func window(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, offset, n int) (items []*amocrm.Contact, more, known bool, err error) {
-	if page, limit, skip, ok := pageWindow(offset, n+1, maxFirst); ok {
-		rows, err := listPage(ctx, c, opts, page, limit)
-		if err != nil {
-			return nil, false, false, err
-		}
-		rows = from(rows, skip)
-		if len(rows) > n {
-			return rows[:n], true, true, nil
-		}
-		return rows, false, true, nil
-	}
-	if page, limit, skip, ok := pageWindow(offset, n, maxFirst); ok {
-		rows, err := listPage(ctx, c, opts, page, limit)
-		if err != nil {
-			return nil, false, false, err
-		}
-		rows = from(rows, skip)
-		// A short page ends the list; a full one may or may not be the last.
-		return rows, false, len(rows) < n, nil
-	}
-	// The window straddles two pages of size n: read both at once.
-	page := offset/n + 1
-	var (
-		wg         sync.WaitGroup
-		a, b       []*amocrm.Contact
-		errA, errB error
-	)
-	wg.Go(func() { a, errA = listPage(ctx, c, opts, page, n) })
-	wg.Go(func() { b, errB = listPage(ctx, c, opts, page+1, n) })
-	wg.Wait()
-	if errA != nil {
-		return nil, false, false, errA
-	}
-	if errB != nil {
-		return nil, false, false, errB
-	}
-	rows := append(from(a, offset%n), b...)
-	if len(a) < n { // the first page was the last one
-		return from(a, offset%n), false, true, nil
-	}
-	if len(rows) > n { // an item follows the window
-		return rows[:n], true, true, nil
-	}
-	return rows, false, len(b) < n, nil
+	return windowOf(ctx, contactPages(c, opts), offset, n)
 }
 
-func from[T any](rows []T, skip int) []T {
-	if skip >= len(rows) {
-		return rows[:0]
+func contactPages(c *amocrm.Client, opts amocrm.ContactListOptions) pageReader[*amocrm.Contact] {
+	return func(ctx context.Context, page, limit int) ([]*amocrm.Contact, error) {
+		return listPage(ctx, c, opts, page, limit)
 	}
-	return rows[skip:]
 }
 
 func listPage(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, page, limit int) ([]*amocrm.Contact, error) {
@@ -145,16 +97,11 @@ func listPage(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOpti
 	return rows, err
 }
 
-// probe answers hasNextPage by asking for the single item at offset, only
-// when a client selects hasNextPage and the page itself could not tell. It
-// asks once however often the field is selected (aliases): the answer is
-// kept, and two resolvers never run the call at the same time.
+// probe answers the contacts' hasNextPage; see probeOf. It reads no
+// relations: only whether an item exists matters.
 func probe(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, offset int) func() (bool, error) {
 	opts.With = nil
-	return sync.OnceValues(func() (bool, error) {
-		rows, err := listPage(ctx, c, opts, offset+1, 1)
-		return len(rows) > 0, err
-	})
+	return probeOf(ctx, contactPages(c, opts), offset)
 }
 
 // listOptions maps the GraphQL arguments onto amoCRM's filter[...] and order[...].
@@ -164,89 +111,27 @@ func listOptions(query *string, f *model.ContactFilter, o *model.ContactOrder) (
 	}
 	opts := &amocrm.ContactListOptions{Query: deref(query)}
 	if f != nil {
-		if len(f.Names) > maxFirst {
-			return nil, badInput("filter.names takes at most %d names", maxFirst)
+		common, err := entityFilter{
+			ids: f.Ids, names: f.Names, createdAt: f.CreatedAt, updatedAt: f.UpdatedAt,
+			closestTaskAt: f.ClosestTaskAt, customFields: f.CustomFields,
+		}.check()
+		if err != nil {
+			return nil, err
 		}
-		for i := range f.Names {
-			if err := checkLen(fmt.Sprintf("filter.names[%d]", i), &f.Names[i], maxNameLen); err != nil {
-				return nil, err
-			}
-		}
-		cf := &amocrm.ContactFilter{
+		opts.Filter = &amocrm.ContactFilter{
 			ID: f.Ids, Name: f.Names, ResponsibleUserID: f.ResponsibleUserIds,
 			CreatedBy: f.CreatedBy, UpdatedBy: f.UpdatedBy,
+			CreatedAt: common.createdAt, UpdatedAt: common.updatedAt, ClosestTaskAt: common.closestTaskAt,
+			CustomFieldsValues: common.customFields,
 		}
-		var err error
-		if cf.CreatedAt, err = timeRange("createdAt", f.CreatedAt); err != nil {
-			return nil, err
-		}
-		if cf.UpdatedAt, err = timeRange("updatedAt", f.UpdatedAt); err != nil {
-			return nil, err
-		}
-		if cf.ClosestTaskAt, err = timeRange("closestTaskAt", f.ClosestTaskAt); err != nil {
-			return nil, err
-		}
-		if len(f.Ids) > maxFirst {
-			return nil, badInput("filter.ids takes at most %d ids", maxFirst)
-		}
-		if cf.CustomFieldsValues, err = customFieldFilters(f.CustomFields); err != nil {
-			return nil, err
-		}
-		opts.Filter = cf
 	}
 	if o != nil {
-		dir := "asc"
-		if o.Direction == model.OrderDirectionDesc {
-			dir = "desc"
-		}
 		switch o.Field {
 		case model.ContactOrderFieldUpdatedAt:
-			opts.Order = &amocrm.Order{UpdatedAt: dir}
+			opts.Order = &amocrm.Order{UpdatedAt: direction(o.Direction)}
 		case model.ContactOrderFieldID:
-			opts.Order = &amocrm.Order{ID: dir}
+			opts.Order = &amocrm.Order{ID: direction(o.Direction)}
 		}
 	}
 	return opts, nil
-}
-
-func timeRange(name string, r *model.TimeRange) (*amocrm.Range, error) {
-	if r == nil || (r.From == nil && r.To == nil) {
-		return nil, nil
-	}
-	out := &amocrm.Range{From: deref(r.From), To: deref(r.To)}
-	if r.From != nil && r.To != nil && out.From > out.To {
-		return nil, badInput("filter.%s: from is after to", name)
-	}
-	return out, nil
-}
-
-// maxFieldFilters bounds how many custom field conditions one list takes.
-const maxFieldFilters = 20
-
-func customFieldFilters(in []*model.CustomFieldFilter) (amocrm.CustomFieldFilters, error) {
-	if len(in) > maxFieldFilters {
-		return nil, badInput("filter.customFields takes at most %d conditions", maxFieldFilters)
-	}
-	var out amocrm.CustomFieldFilters
-	for i, f := range in {
-		if len(f.Values) == 0 && f.From == nil && f.To == nil {
-			return nil, badInput("filter.customFields[%d] needs values or a from/to range", i)
-		}
-		if len(f.Values) > 0 && (f.From != nil || f.To != nil) {
-			return nil, badInput("filter.customFields[%d] takes values or a range, not both", i)
-		}
-		if len(f.Values) > maxFirst {
-			return nil, badInput("filter.customFields[%d] takes at most %d values", i, maxFirst)
-		}
-		for j := range f.Values {
-			if err := checkLen(fmt.Sprintf("filter.customFields[%d].values[%d]", i, j), &f.Values[j], maxNameLen); err != nil {
-				return nil, err
-			}
-		}
-		if f.From != nil && f.To != nil && *f.From > *f.To {
-			return nil, badInput("filter.customFields[%d]: from is above to", i)
-		}
-		out = append(out, amocrm.CustomFieldFilter{FieldID: f.FieldID, Values: f.Values, From: f.From, To: f.To})
-	}
-	return out, nil
 }

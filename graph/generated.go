@@ -42,10 +42,12 @@ type ResolverRoot interface {
 	Lead() LeadResolver
 	LeadChange() LeadChangeResolver
 	Mutation() MutationResolver
+	Note() NoteResolver
 	PageInfo() PageInfoResolver
 	Pipeline() PipelineResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
+	Task() TaskResolver
 	User() UserResolver
 }
 
@@ -53,6 +55,11 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddNotesPayload struct {
+		Notes      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CatalogElement struct {
 		AccountID          func(childComplexity int) int
 		CatalogID          func(childComplexity int) int
@@ -97,9 +104,11 @@ type ComplexityRoot struct {
 		IsDeleted          func(childComplexity int) int
 		Leads              func(childComplexity int) int
 		Name               func(childComplexity int) int
+		Notes              func(childComplexity int, first *int, after *string) int
 		ResponsibleUser    func(childComplexity int) int
 		ResponsibleUserID  func(childComplexity int) int
 		Tags               func(childComplexity int) int
+		Tasks              func(childComplexity int, isCompleted *bool) int
 		UpdatedAt          func(childComplexity int) int
 		UpdatedBy          func(childComplexity int) int
 	}
@@ -109,6 +118,17 @@ type ComplexityRoot struct {
 		At      func(childComplexity int) int
 		Company func(childComplexity int) int
 		ID      func(childComplexity int) int
+	}
+
+	CompanyConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	CompanyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Contact struct {
@@ -130,12 +150,14 @@ type ComplexityRoot struct {
 		LastName           func(childComplexity int) int
 		Leads              func(childComplexity int) int
 		Name               func(childComplexity int) int
+		Notes              func(childComplexity int, first *int, after *string) int
 		PhoneNumbers       func(childComplexity int) int
 		Phones             func(childComplexity int) int
 		RequestID          func(childComplexity int) int
 		ResponsibleUser    func(childComplexity int) int
 		ResponsibleUserID  func(childComplexity int) int
 		Tags               func(childComplexity int) int
+		Tasks              func(childComplexity int, isCompleted *bool) int
 		UpdatedAt          func(childComplexity int) int
 		UpdatedBy          func(childComplexity int) int
 	}
@@ -158,8 +180,23 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CreateCompaniesPayload struct {
+		Companies  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CreateContactsPayload struct {
 		Contacts   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreateLeadsPayload struct {
+		Leads      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreateTasksPayload struct {
+		Tasks      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -225,6 +262,17 @@ type ComplexityRoot struct {
 		UpdatedBy          func(childComplexity int) int
 	}
 
+	CustomerConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	CustomerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LabeledValue struct {
 		EnumID func(childComplexity int) int
 		Label  func(childComplexity int) int
@@ -246,6 +294,7 @@ type ComplexityRoot struct {
 		IsDeleted          func(childComplexity int) int
 		LossReasonID       func(childComplexity int) int
 		Name               func(childComplexity int) int
+		Notes              func(childComplexity int, first *int, after *string) int
 		Pipeline           func(childComplexity int) int
 		PipelineID         func(childComplexity int) int
 		Price              func(childComplexity int) int
@@ -256,6 +305,7 @@ type ComplexityRoot struct {
 		Status             func(childComplexity int) int
 		StatusID           func(childComplexity int) int
 		Tags               func(childComplexity int) int
+		Tasks              func(childComplexity int, isCompleted *bool) int
 		UpdatedAt          func(childComplexity int) int
 		UpdatedBy          func(childComplexity int) int
 	}
@@ -267,16 +317,61 @@ type ComplexityRoot struct {
 		Lead   func(childComplexity int) int
 	}
 
+	LeadConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	LeadEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LinkChatsPayload struct {
 		ChatLinks  func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
 	Mutation struct {
-		CreateContacts func(childComplexity int, input []*model.CreateContactInput) int
-		LinkChats      func(childComplexity int, input []*model.LinkChatInput) int
-		UpdateContact  func(childComplexity int, input model.UpdateContactInput) int
-		UpdateContacts func(childComplexity int, input []*model.UpdateContactInput) int
+		AddNotes           func(childComplexity int, entity model.EntityType, input []*model.AddNoteInput) int
+		CreateCompanies    func(childComplexity int, input []*model.CreateCompanyInput) int
+		CreateContacts     func(childComplexity int, input []*model.CreateContactInput) int
+		CreateLeads        func(childComplexity int, input []*model.CreateLeadInput) int
+		CreateLeadsComplex func(childComplexity int, input []*model.CreateLeadComplexInput) int
+		CreateTasks        func(childComplexity int, input []*model.CreateTaskInput) int
+		LinkChats          func(childComplexity int, input []*model.LinkChatInput) int
+		UpdateCompanies    func(childComplexity int, input []*model.UpdateCompanyInput) int
+		UpdateContact      func(childComplexity int, input model.UpdateContactInput) int
+		UpdateContacts     func(childComplexity int, input []*model.UpdateContactInput) int
+		UpdateLeads        func(childComplexity int, input []*model.UpdateLeadInput) int
+		UpdateTasks        func(childComplexity int, input []*model.UpdateTaskInput) int
+	}
+
+	Note struct {
+		AccountID         func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		CreatedBy         func(childComplexity int) int
+		EntityID          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		NoteType          func(childComplexity int) int
+		Params            func(childComplexity int) int
+		RequestID         func(childComplexity int) int
+		ResponsibleUserID func(childComplexity int) int
+		Text              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		UpdatedBy         func(childComplexity int) int
+	}
+
+	NoteConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	NoteEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -308,12 +403,17 @@ type ComplexityRoot struct {
 
 	Query struct {
 		ChatLinks    func(childComplexity int, contactIds []int, chatIds []string) int
+		Companies    func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.CompanyFilter, orderBy *model.CompanyOrder) int
 		Company      func(childComplexity int, id int) int
 		Contact      func(childComplexity int, id int) int
 		Contacts     func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.ContactFilter, orderBy *model.ContactOrder) int
 		CustomFields func(childComplexity int, entity model.EntityType) int
+		Customers    func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) int
 		Lead         func(childComplexity int, id int) int
+		Leads        func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.LeadFilter, orderBy *model.LeadOrder) int
 		Pipelines    func(childComplexity int) int
+		Tags         func(childComplexity int, entity model.EntityType, first *int, after *string, last *int, before *string, query *string) int
+		Tasks        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.TaskFilter) int
 		User         func(childComplexity int, id int) int
 		Users        func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
@@ -335,6 +435,54 @@ type ComplexityRoot struct {
 		Name  func(childComplexity int) int
 	}
 
+	TagConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	TagEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Task struct {
+		AccountID         func(childComplexity int) int
+		CompleteTill      func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		CreatedBy         func(childComplexity int) int
+		Duration          func(childComplexity int) int
+		EntityID          func(childComplexity int) int
+		EntityType        func(childComplexity int) int
+		GroupID           func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IsCompleted       func(childComplexity int) int
+		RequestID         func(childComplexity int) int
+		ResponsibleUser   func(childComplexity int) int
+		ResponsibleUserID func(childComplexity int) int
+		Result            func(childComplexity int) int
+		TaskTypeID        func(childComplexity int) int
+		Text              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		UpdatedBy         func(childComplexity int) int
+	}
+
+	TaskConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	TaskEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	UpdateCompaniesPayload struct {
+		Companies  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	UpdateContactPayload struct {
 		Contact    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -342,6 +490,16 @@ type ComplexityRoot struct {
 
 	UpdateContactsPayload struct {
 		Contacts   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpdateLeadsPayload struct {
+		Leads      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpdateTasksPayload struct {
+		Tasks      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -400,6 +558,8 @@ type CompanyResolver interface {
 	Leads(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Lead, error)
 	Customers(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Customer, error)
 	ResponsibleUser(ctx context.Context, obj *amocrm.Company) (*amocrm.User, error)
+	Notes(ctx context.Context, obj *amocrm.Company, first *int, after *string) (*model.NoteConnection, error)
+	Tasks(ctx context.Context, obj *amocrm.Company, isCompleted *bool) ([]*amocrm.Task, error)
 }
 type CompanyChangeResolver interface {
 	Company(ctx context.Context, obj *model.Change) (*amocrm.Company, error)
@@ -417,6 +577,8 @@ type ContactResolver interface {
 	CatalogElements(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.CatalogElementLink, error)
 	Chats(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.ChatLink, error)
 	ResponsibleUser(ctx context.Context, obj *amocrm.Contact) (*amocrm.User, error)
+	Notes(ctx context.Context, obj *amocrm.Contact, first *int, after *string) (*model.NoteConnection, error)
+	Tasks(ctx context.Context, obj *amocrm.Contact, isCompleted *bool) ([]*amocrm.Task, error)
 }
 type ContactChangeResolver interface {
 	Contact(ctx context.Context, obj *model.Change) (*amocrm.Contact, error)
@@ -452,6 +614,8 @@ type LeadResolver interface {
 	ResponsibleUser(ctx context.Context, obj *amocrm.Lead) (*amocrm.User, error)
 	Pipeline(ctx context.Context, obj *amocrm.Lead) (*amocrm.Pipeline, error)
 	Status(ctx context.Context, obj *amocrm.Lead) (*amocrm.PipelineStatus, error)
+	Notes(ctx context.Context, obj *amocrm.Lead, first *int, after *string) (*model.NoteConnection, error)
+	Tasks(ctx context.Context, obj *amocrm.Lead, isCompleted *bool) ([]*amocrm.Task, error)
 }
 type LeadChangeResolver interface {
 	Lead(ctx context.Context, obj *model.Change) (*amocrm.Lead, error)
@@ -460,7 +624,21 @@ type MutationResolver interface {
 	CreateContacts(ctx context.Context, input []*model.CreateContactInput) (*model.CreateContactsPayload, error)
 	UpdateContacts(ctx context.Context, input []*model.UpdateContactInput) (*model.UpdateContactsPayload, error)
 	UpdateContact(ctx context.Context, input model.UpdateContactInput) (*model.UpdateContactPayload, error)
+	AddNotes(ctx context.Context, entity model.EntityType, input []*model.AddNoteInput) (*model.AddNotesPayload, error)
+	CreateTasks(ctx context.Context, input []*model.CreateTaskInput) (*model.CreateTasksPayload, error)
+	UpdateTasks(ctx context.Context, input []*model.UpdateTaskInput) (*model.UpdateTasksPayload, error)
 	LinkChats(ctx context.Context, input []*model.LinkChatInput) (*model.LinkChatsPayload, error)
+	CreateCompanies(ctx context.Context, input []*model.CreateCompanyInput) (*model.CreateCompaniesPayload, error)
+	UpdateCompanies(ctx context.Context, input []*model.UpdateCompanyInput) (*model.UpdateCompaniesPayload, error)
+	CreateLeads(ctx context.Context, input []*model.CreateLeadInput) (*model.CreateLeadsPayload, error)
+	UpdateLeads(ctx context.Context, input []*model.UpdateLeadInput) (*model.UpdateLeadsPayload, error)
+	CreateLeadsComplex(ctx context.Context, input []*model.CreateLeadComplexInput) (*model.CreateLeadsPayload, error)
+}
+type NoteResolver interface {
+	Params(ctx context.Context, obj *amocrm.Note) (json.RawMessage, error)
+	Text(ctx context.Context, obj *amocrm.Note) (*string, error)
+
+	RequestID(ctx context.Context, obj *amocrm.Note) (*string, error)
 }
 type PageInfoResolver interface {
 	HasNextPage(ctx context.Context, obj *model.PageInfo) (bool, error)
@@ -475,14 +653,29 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
 	Pipelines(ctx context.Context) ([]*amocrm.Pipeline, error)
 	CustomFields(ctx context.Context, entity model.EntityType) ([]*amocrm.CustomField, error)
+	Tasks(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.TaskFilter) (*model.TaskConnection, error)
+	Customers(ctx context.Context, first *int, after *string, last *int, before *string, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) (*model.CustomerConnection, error)
+	Tags(ctx context.Context, entity model.EntityType, first *int, after *string, last *int, before *string, query *string) (*model.TagConnection, error)
 	ChatLinks(ctx context.Context, contactIds []int, chatIds []string) ([]*amocrm.ChatLink, error)
+	Companies(ctx context.Context, first *int, after *string, last *int, before *string, query *string, filter *model.CompanyFilter, orderBy *model.CompanyOrder) (*model.CompanyConnection, error)
 	Company(ctx context.Context, id int) (*amocrm.Company, error)
 	Lead(ctx context.Context, id int) (*amocrm.Lead, error)
+	Leads(ctx context.Context, first *int, after *string, last *int, before *string, query *string, filter *model.LeadFilter, orderBy *model.LeadOrder) (*model.LeadConnection, error)
 }
 type SubscriptionResolver interface {
 	ContactChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
 	LeadChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
 	CompanyChanged(ctx context.Context, ids []int, actions []model.ChangeAction) (<-chan *model.Change, error)
+}
+type TaskResolver interface {
+	EntityID(ctx context.Context, obj *amocrm.Task) (*int, error)
+	EntityType(ctx context.Context, obj *amocrm.Task) (*model.EntityType, error)
+
+	ResponsibleUser(ctx context.Context, obj *amocrm.Task) (*amocrm.User, error)
+
+	Result(ctx context.Context, obj *amocrm.Task) (*string, error)
+
+	RequestID(ctx context.Context, obj *amocrm.Task) (*string, error)
 }
 type UserResolver interface {
 	IsAdmin(ctx context.Context, obj *amocrm.User) (bool, error)
@@ -509,6 +702,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AddNotesPayload.notes":
+		if e.ComplexityRoot.AddNotesPayload.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddNotesPayload.Notes(childComplexity), true
+	case "AddNotesPayload.userErrors":
+		if e.ComplexityRoot.AddNotesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddNotesPayload.UserErrors(childComplexity), true
 
 	case "CatalogElement.accountId":
 		if e.ComplexityRoot.CatalogElement.AccountID == nil {
@@ -717,6 +923,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Name(childComplexity), true
+	case "Company.notes":
+		if e.ComplexityRoot.Company.Notes == nil {
+			break
+		}
+
+		args, err := ec.field_Company_notes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.Notes(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Company.responsibleUser":
 		if e.ComplexityRoot.Company.ResponsibleUser == nil {
 			break
@@ -735,6 +952,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Tags(childComplexity), true
+	case "Company.tasks":
+		if e.ComplexityRoot.Company.Tasks == nil {
+			break
+		}
+
+		args, err := ec.field_Company_tasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.Tasks(childComplexity, args["isCompleted"].(*bool)), true
 	case "Company.updatedAt":
 		if e.ComplexityRoot.Company.UpdatedAt == nil {
 			break
@@ -772,6 +1000,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyChange.ID(childComplexity), true
+
+	case "CompanyConnection.edges":
+		if e.ComplexityRoot.CompanyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.Edges(childComplexity), true
+	case "CompanyConnection.nodes":
+		if e.ComplexityRoot.CompanyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.Nodes(childComplexity), true
+	case "CompanyConnection.pageInfo":
+		if e.ComplexityRoot.CompanyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.PageInfo(childComplexity), true
+
+	case "CompanyEdge.cursor":
+		if e.ComplexityRoot.CompanyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyEdge.Cursor(childComplexity), true
+	case "CompanyEdge.node":
+		if e.ComplexityRoot.CompanyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyEdge.Node(childComplexity), true
 
 	case "Contact.accountId":
 		if e.ComplexityRoot.Contact.AccountID == nil {
@@ -881,6 +1141,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Name(childComplexity), true
+	case "Contact.notes":
+		if e.ComplexityRoot.Contact.Notes == nil {
+			break
+		}
+
+		args, err := ec.field_Contact_notes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Contact.Notes(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Contact.phoneNumbers":
 		if e.ComplexityRoot.Contact.PhoneNumbers == nil {
 			break
@@ -917,6 +1188,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Tags(childComplexity), true
+	case "Contact.tasks":
+		if e.ComplexityRoot.Contact.Tasks == nil {
+			break
+		}
+
+		args, err := ec.field_Contact_tasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Contact.Tasks(childComplexity, args["isCompleted"].(*bool)), true
 	case "Contact.updatedAt":
 		if e.ComplexityRoot.Contact.UpdatedAt == nil {
 			break
@@ -987,6 +1269,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
 
+	case "CreateCompaniesPayload.companies":
+		if e.ComplexityRoot.CreateCompaniesPayload.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCompaniesPayload.Companies(childComplexity), true
+	case "CreateCompaniesPayload.userErrors":
+		if e.ComplexityRoot.CreateCompaniesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCompaniesPayload.UserErrors(childComplexity), true
+
 	case "CreateContactsPayload.contacts":
 		if e.ComplexityRoot.CreateContactsPayload.Contacts == nil {
 			break
@@ -999,6 +1294,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateContactsPayload.UserErrors(childComplexity), true
+
+	case "CreateLeadsPayload.leads":
+		if e.ComplexityRoot.CreateLeadsPayload.Leads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateLeadsPayload.Leads(childComplexity), true
+	case "CreateLeadsPayload.userErrors":
+		if e.ComplexityRoot.CreateLeadsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateLeadsPayload.UserErrors(childComplexity), true
+
+	case "CreateTasksPayload.tasks":
+		if e.ComplexityRoot.CreateTasksPayload.Tasks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateTasksPayload.Tasks(childComplexity), true
+	case "CreateTasksPayload.userErrors":
+		if e.ComplexityRoot.CreateTasksPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateTasksPayload.UserErrors(childComplexity), true
 
 	case "CustomFieldDefinition.code":
 		if e.ComplexityRoot.CustomFieldDefinition.Code == nil {
@@ -1287,6 +1608,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Customer.UpdatedBy(childComplexity), true
 
+	case "CustomerConnection.edges":
+		if e.ComplexityRoot.CustomerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
+	case "CustomerConnection.nodes":
+		if e.ComplexityRoot.CustomerConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Nodes(childComplexity), true
+	case "CustomerConnection.pageInfo":
+		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+
+	case "CustomerEdge.cursor":
+		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Cursor(childComplexity), true
+	case "CustomerEdge.node":
+		if e.ComplexityRoot.CustomerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
 	case "LabeledValue.enumId":
 		if e.ComplexityRoot.LabeledValue.EnumID == nil {
 			break
@@ -1390,6 +1743,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Name(childComplexity), true
+	case "Lead.notes":
+		if e.ComplexityRoot.Lead.Notes == nil {
+			break
+		}
+
+		args, err := ec.field_Lead_notes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Lead.Notes(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Lead.pipeline":
 		if e.ComplexityRoot.Lead.Pipeline == nil {
 			break
@@ -1450,6 +1814,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Tags(childComplexity), true
+	case "Lead.tasks":
+		if e.ComplexityRoot.Lead.Tasks == nil {
+			break
+		}
+
+		args, err := ec.field_Lead_tasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Lead.Tasks(childComplexity, args["isCompleted"].(*bool)), true
 	case "Lead.updatedAt":
 		if e.ComplexityRoot.Lead.UpdatedAt == nil {
 			break
@@ -1488,6 +1863,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadChange.Lead(childComplexity), true
 
+	case "LeadConnection.edges":
+		if e.ComplexityRoot.LeadConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadConnection.Edges(childComplexity), true
+	case "LeadConnection.nodes":
+		if e.ComplexityRoot.LeadConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadConnection.Nodes(childComplexity), true
+	case "LeadConnection.pageInfo":
+		if e.ComplexityRoot.LeadConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadConnection.PageInfo(childComplexity), true
+
+	case "LeadEdge.cursor":
+		if e.ComplexityRoot.LeadEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEdge.Cursor(childComplexity), true
+	case "LeadEdge.node":
+		if e.ComplexityRoot.LeadEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
+
 	case "LinkChatsPayload.chatLinks":
 		if e.ComplexityRoot.LinkChatsPayload.ChatLinks == nil {
 			break
@@ -1501,6 +1908,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LinkChatsPayload.UserErrors(childComplexity), true
 
+	case "Mutation.addNotes":
+		if e.ComplexityRoot.Mutation.AddNotes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addNotes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddNotes(childComplexity, args["entity"].(model.EntityType), args["input"].([]*model.AddNoteInput)), true
+	case "Mutation.createCompanies":
+		if e.ComplexityRoot.Mutation.CreateCompanies == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCompanies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCompanies(childComplexity, args["input"].([]*model.CreateCompanyInput)), true
 	case "Mutation.createContacts":
 		if e.ComplexityRoot.Mutation.CreateContacts == nil {
 			break
@@ -1512,6 +1941,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateContacts(childComplexity, args["input"].([]*model.CreateContactInput)), true
+	case "Mutation.createLeads":
+		if e.ComplexityRoot.Mutation.CreateLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLeads(childComplexity, args["input"].([]*model.CreateLeadInput)), true
+	case "Mutation.createLeadsComplex":
+		if e.ComplexityRoot.Mutation.CreateLeadsComplex == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLeadsComplex_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLeadsComplex(childComplexity, args["input"].([]*model.CreateLeadComplexInput)), true
+	case "Mutation.createTasks":
+		if e.ComplexityRoot.Mutation.CreateTasks == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTasks(childComplexity, args["input"].([]*model.CreateTaskInput)), true
 	case "Mutation.linkChats":
 		if e.ComplexityRoot.Mutation.LinkChats == nil {
 			break
@@ -1523,6 +1985,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkChats(childComplexity, args["input"].([]*model.LinkChatInput)), true
+	case "Mutation.updateCompanies":
+		if e.ComplexityRoot.Mutation.UpdateCompanies == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCompanies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCompanies(childComplexity, args["input"].([]*model.UpdateCompanyInput)), true
 	case "Mutation.updateContact":
 		if e.ComplexityRoot.Mutation.UpdateContact == nil {
 			break
@@ -1545,6 +2018,133 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateContacts(childComplexity, args["input"].([]*model.UpdateContactInput)), true
+	case "Mutation.updateLeads":
+		if e.ComplexityRoot.Mutation.UpdateLeads == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLeads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLeads(childComplexity, args["input"].([]*model.UpdateLeadInput)), true
+	case "Mutation.updateTasks":
+		if e.ComplexityRoot.Mutation.UpdateTasks == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTasks(childComplexity, args["input"].([]*model.UpdateTaskInput)), true
+
+	case "Note.accountId":
+		if e.ComplexityRoot.Note.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.AccountID(childComplexity), true
+	case "Note.createdAt":
+		if e.ComplexityRoot.Note.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.CreatedAt(childComplexity), true
+	case "Note.createdBy":
+		if e.ComplexityRoot.Note.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.CreatedBy(childComplexity), true
+	case "Note.entityId":
+		if e.ComplexityRoot.Note.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.EntityID(childComplexity), true
+	case "Note.id":
+		if e.ComplexityRoot.Note.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.ID(childComplexity), true
+	case "Note.noteType":
+		if e.ComplexityRoot.Note.NoteType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.NoteType(childComplexity), true
+	case "Note.params":
+		if e.ComplexityRoot.Note.Params == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.Params(childComplexity), true
+	case "Note.requestId":
+		if e.ComplexityRoot.Note.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.RequestID(childComplexity), true
+	case "Note.responsibleUserId":
+		if e.ComplexityRoot.Note.ResponsibleUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.ResponsibleUserID(childComplexity), true
+	case "Note.text":
+		if e.ComplexityRoot.Note.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.Text(childComplexity), true
+	case "Note.updatedAt":
+		if e.ComplexityRoot.Note.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.UpdatedAt(childComplexity), true
+	case "Note.updatedBy":
+		if e.ComplexityRoot.Note.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.UpdatedBy(childComplexity), true
+
+	case "NoteConnection.edges":
+		if e.ComplexityRoot.NoteConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoteConnection.Edges(childComplexity), true
+	case "NoteConnection.nodes":
+		if e.ComplexityRoot.NoteConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoteConnection.Nodes(childComplexity), true
+	case "NoteConnection.pageInfo":
+		if e.ComplexityRoot.NoteConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoteConnection.PageInfo(childComplexity), true
+
+	case "NoteEdge.cursor":
+		if e.ComplexityRoot.NoteEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoteEdge.Cursor(childComplexity), true
+	case "NoteEdge.node":
+		if e.ComplexityRoot.NoteEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoteEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1668,6 +2268,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ChatLinks(childComplexity, args["contactIds"].([]int), args["chatIds"].([]string)), true
+	case "Query.companies":
+		if e.ComplexityRoot.Query.Companies == nil {
+			break
+		}
+
+		args, err := ec.field_Query_companies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["query"].(*string), args["filter"].(*model.CompanyFilter), args["orderBy"].(*model.CompanyOrder)), true
 	case "Query.company":
 		if e.ComplexityRoot.Query.Company == nil {
 			break
@@ -1712,6 +2323,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CustomFields(childComplexity, args["entity"].(model.EntityType)), true
+	case "Query.customers":
+		if e.ComplexityRoot.Query.Customers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["query"].(*string), args["filter"].(*model.CustomerFilter), args["orderBy"].(*model.CustomerOrder)), true
 
 	case "Query.lead":
 		if e.ComplexityRoot.Query.Lead == nil {
@@ -1724,12 +2346,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Lead(childComplexity, args["id"].(int)), true
+	case "Query.leads":
+		if e.ComplexityRoot.Query.Leads == nil {
+			break
+		}
+
+		args, err := ec.field_Query_leads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Leads(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["query"].(*string), args["filter"].(*model.LeadFilter), args["orderBy"].(*model.LeadOrder)), true
 	case "Query.pipelines":
 		if e.ComplexityRoot.Query.Pipelines == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Pipelines(childComplexity), true
+	case "Query.tags":
+		if e.ComplexityRoot.Query.Tags == nil {
+			break
+		}
+
+		args, err := ec.field_Query_tags_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Tags(childComplexity, args["entity"].(model.EntityType), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["query"].(*string)), true
+	case "Query.tasks":
+		if e.ComplexityRoot.Query.Tasks == nil {
+			break
+		}
+
+		args, err := ec.field_Query_tasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Tasks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.TaskFilter)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -1819,6 +2474,192 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Tag.Name(childComplexity), true
 
+	case "TagConnection.edges":
+		if e.ComplexityRoot.TagConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TagConnection.Edges(childComplexity), true
+	case "TagConnection.nodes":
+		if e.ComplexityRoot.TagConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TagConnection.Nodes(childComplexity), true
+	case "TagConnection.pageInfo":
+		if e.ComplexityRoot.TagConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TagConnection.PageInfo(childComplexity), true
+
+	case "TagEdge.cursor":
+		if e.ComplexityRoot.TagEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TagEdge.Cursor(childComplexity), true
+	case "TagEdge.node":
+		if e.ComplexityRoot.TagEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TagEdge.Node(childComplexity), true
+
+	case "Task.accountId":
+		if e.ComplexityRoot.Task.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.AccountID(childComplexity), true
+	case "Task.completeTill":
+		if e.ComplexityRoot.Task.CompleteTill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.CompleteTill(childComplexity), true
+	case "Task.createdAt":
+		if e.ComplexityRoot.Task.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.CreatedAt(childComplexity), true
+	case "Task.createdBy":
+		if e.ComplexityRoot.Task.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.CreatedBy(childComplexity), true
+	case "Task.duration":
+		if e.ComplexityRoot.Task.Duration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.Duration(childComplexity), true
+	case "Task.entityId":
+		if e.ComplexityRoot.Task.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.EntityID(childComplexity), true
+	case "Task.entityType":
+		if e.ComplexityRoot.Task.EntityType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.EntityType(childComplexity), true
+	case "Task.groupId":
+		if e.ComplexityRoot.Task.GroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.GroupID(childComplexity), true
+	case "Task.id":
+		if e.ComplexityRoot.Task.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.ID(childComplexity), true
+	case "Task.isCompleted":
+		if e.ComplexityRoot.Task.IsCompleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.IsCompleted(childComplexity), true
+	case "Task.requestId":
+		if e.ComplexityRoot.Task.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.RequestID(childComplexity), true
+	case "Task.responsibleUser":
+		if e.ComplexityRoot.Task.ResponsibleUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.ResponsibleUser(childComplexity), true
+	case "Task.responsibleUserId":
+		if e.ComplexityRoot.Task.ResponsibleUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.ResponsibleUserID(childComplexity), true
+	case "Task.result":
+		if e.ComplexityRoot.Task.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.Result(childComplexity), true
+	case "Task.taskTypeId":
+		if e.ComplexityRoot.Task.TaskTypeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.TaskTypeID(childComplexity), true
+	case "Task.text":
+		if e.ComplexityRoot.Task.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.Text(childComplexity), true
+	case "Task.updatedAt":
+		if e.ComplexityRoot.Task.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.UpdatedAt(childComplexity), true
+	case "Task.updatedBy":
+		if e.ComplexityRoot.Task.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Task.UpdatedBy(childComplexity), true
+
+	case "TaskConnection.edges":
+		if e.ComplexityRoot.TaskConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskConnection.Edges(childComplexity), true
+	case "TaskConnection.nodes":
+		if e.ComplexityRoot.TaskConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskConnection.Nodes(childComplexity), true
+	case "TaskConnection.pageInfo":
+		if e.ComplexityRoot.TaskConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskConnection.PageInfo(childComplexity), true
+
+	case "TaskEdge.cursor":
+		if e.ComplexityRoot.TaskEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskEdge.Cursor(childComplexity), true
+	case "TaskEdge.node":
+		if e.ComplexityRoot.TaskEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskEdge.Node(childComplexity), true
+
+	case "UpdateCompaniesPayload.companies":
+		if e.ComplexityRoot.UpdateCompaniesPayload.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateCompaniesPayload.Companies(childComplexity), true
+	case "UpdateCompaniesPayload.userErrors":
+		if e.ComplexityRoot.UpdateCompaniesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateCompaniesPayload.UserErrors(childComplexity), true
+
 	case "UpdateContactPayload.contact":
 		if e.ComplexityRoot.UpdateContactPayload.Contact == nil {
 			break
@@ -1844,6 +2685,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdateContactsPayload.UserErrors(childComplexity), true
+
+	case "UpdateLeadsPayload.leads":
+		if e.ComplexityRoot.UpdateLeadsPayload.Leads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateLeadsPayload.Leads(childComplexity), true
+	case "UpdateLeadsPayload.userErrors":
+		if e.ComplexityRoot.UpdateLeadsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateLeadsPayload.UserErrors(childComplexity), true
+
+	case "UpdateTasksPayload.tasks":
+		if e.ComplexityRoot.UpdateTasksPayload.Tasks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTasksPayload.Tasks(childComplexity), true
+	case "UpdateTasksPayload.userErrors":
+		if e.ComplexityRoot.UpdateTasksPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTasksPayload.UserErrors(childComplexity), true
 
 	case "User.email":
 		if e.ComplexityRoot.User.Email == nil {
@@ -1984,16 +2851,33 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddNoteInput", ec.unmarshalInputAddNoteInput),
+			graphql.NewInputUnmarshaler("CompanyFilter", ec.unmarshalInputCompanyFilter),
+			graphql.NewInputUnmarshaler("CompanyOrder", ec.unmarshalInputCompanyOrder),
 			graphql.NewInputUnmarshaler("ContactFilter", ec.unmarshalInputContactFilter),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
+			graphql.NewInputUnmarshaler("CreateCompanyInput", ec.unmarshalInputCreateCompanyInput),
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
+			graphql.NewInputUnmarshaler("CreateLeadComplexInput", ec.unmarshalInputCreateLeadComplexInput),
+			graphql.NewInputUnmarshaler("CreateLeadInput", ec.unmarshalInputCreateLeadInput),
+			graphql.NewInputUnmarshaler("CreateTaskInput", ec.unmarshalInputCreateTaskInput),
 			graphql.NewInputUnmarshaler("CustomFieldFilter", ec.unmarshalInputCustomFieldFilter),
 			graphql.NewInputUnmarshaler("CustomFieldValueInput", ec.unmarshalInputCustomFieldValueInput),
 			graphql.NewInputUnmarshaler("CustomFieldValueItemInput", ec.unmarshalInputCustomFieldValueItemInput),
+			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
+			graphql.NewInputUnmarshaler("CustomerOrder", ec.unmarshalInputCustomerOrder),
+			graphql.NewInputUnmarshaler("IntRange", ec.unmarshalInputIntRange),
+			graphql.NewInputUnmarshaler("LeadFilter", ec.unmarshalInputLeadFilter),
+			graphql.NewInputUnmarshaler("LeadOrder", ec.unmarshalInputLeadOrder),
+			graphql.NewInputUnmarshaler("LeadStatusFilter", ec.unmarshalInputLeadStatusFilter),
 			graphql.NewInputUnmarshaler("LinkChatInput", ec.unmarshalInputLinkChatInput),
 			graphql.NewInputUnmarshaler("TagInput", ec.unmarshalInputTagInput),
+			graphql.NewInputUnmarshaler("TaskFilter", ec.unmarshalInputTaskFilter),
 			graphql.NewInputUnmarshaler("TimeRange", ec.unmarshalInputTimeRange),
+			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
+			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
+			graphql.NewInputUnmarshaler("UpdateTaskInput", ec.unmarshalInputUpdateTaskInput),
 		)
 	}
 	first := true
@@ -2344,6 +3228,496 @@ extend type Customer {
   responsibleUser: User
 }
 `, BuiltIn: false},
+	{Name: "../schema/activity.graphql", Input: `# The activity around entities: tasks and notes, with the customers list
+# and the tag dictionaries. Lists are Relay connections over amoCRM's
+# page/limit paging, like contacts; writes answer with payloads like
+# createContacts.
+
+extend type Query {
+  """
+  The account's tasks as a Relay connection, in amoCRM's order. One amoCRM call (GET /api/v4/tasks) reads the page; two
+  when the window straddles amoCRM's pages; hasNextPage costs one more call
+  only when the page itself could not tell.
+  """
+  tasks(
+    "How many items to take from the start of the window, 0–250 (default 50); outside that range, BAD_USER_INPUT."
+    first: Int
+    "Take items after this cursor: an endCursor or edge cursor of a page of the same query and filter."
+    after: String
+    "How many items to take from the end of the window, 0–250; needs before or first, as amoCRM gives no totals."
+    last: Int
+    "Take items before this cursor: a startCursor or edge cursor of a page of the same query and filter."
+    before: String
+    "Conditions amoCRM applies to the list (filter[...]); every one given must hold."
+    filter: TaskFilter
+  ): TaskConnection!
+  """
+  Customers as a Relay connection, like contacts. One amoCRM call
+  (GET /api/v4/customers) reads the page; two when the window straddles
+  amoCRM's pages. Accounts whose plan has no customers answer
+  PAYMENT_REQUIRED.
+  """
+  customers(
+    "How many items to take from the start of the window, 0–250 (default 50); outside that range, BAD_USER_INPUT."
+    first: Int
+    "Take items after this cursor: an endCursor or edge cursor of a page of the same query, filter and orderBy."
+    after: String
+    "How many items to take from the end of the window, 0–250; needs before or first, as amoCRM gives no totals."
+    last: Int
+    "Take items before this cursor: a startCursor or edge cursor of a page of the same query, filter and orderBy."
+    before: String
+    "amoCRM's full-text search over the customers' filled fields, up to 1000 characters."
+    query: String
+    "Conditions amoCRM applies to the list (filter[...]); every one given must hold."
+    filter: CustomerFilter
+    "The list's order (order[...]); amoCRM's own order when omitted."
+    orderBy: CustomerOrder
+  ): CustomerConnection!
+  """
+  The tag dictionary of an entity type as a Relay connection: each entity type
+  has its own, so the same name has different ids for contacts and leads. One
+  amoCRM call (GET /api/v4/{entity}/tags) reads the page.
+  """
+  tags(
+    "The entity type whose tags to list."
+    entity: EntityType!
+    "How many items to take from the start of the window, 0–250 (default 50); outside that range, BAD_USER_INPUT."
+    first: Int
+    "Take items after this cursor: an endCursor or edge cursor of a page of the same query."
+    after: String
+    "How many items to take from the end of the window, 0–250; needs before or first, as amoCRM gives no totals."
+    last: Int
+    "Take items before this cursor: a startCursor or edge cursor of a page of the same query."
+    before: String
+    "Only tags whose names match this search (amoCRM's query), up to 1000 characters."
+    query: String
+  ): TagConnection!
+}
+
+extend type Mutation {
+  """
+  Adds notes to entities of one type in one batch (POST /api/v4/{entity}/notes),
+  then returns them loaded in full in one call per 250 notes, unless the payload
+  selects only id and requestId. When amoCRM refuses an item (400) it writes
+  none of the batch, and userErrors carries its validation codes with the path
+  of each field.
+  """
+  addNotes(
+    "The entity type the notes belong to."
+    entity: EntityType!
+    "The notes to add, 1–250 items."
+    input: [AddNoteInput!]!
+  ): AddNotesPayload!
+  """
+  Creates tasks in one batch (POST /api/v4/tasks), then returns them loaded in
+  full in one call, unless the payload selects only id and requestId. When
+  amoCRM refuses an item (400) it writes none of the batch.
+  """
+  createTasks(
+    "The tasks to create, 1–250 items."
+    input: [CreateTaskInput!]!
+  ): CreateTasksPayload!
+  """
+  Updates tasks in one batch (PATCH /api/v4/tasks): only the fields given
+  change; isCompleted: true with a result completes a task with its outcome.
+  Then returns them loaded in full in one call, unless the payload selects
+  only id and requestId. When amoCRM refuses an item (400: NotFound for an
+  unknown id, …) it writes none of the batch.
+  """
+  updateTasks(
+    "The tasks to change, 1–250 items, each naming its id."
+    input: [UpdateTaskInput!]!
+  ): UpdateTasksPayload!
+}
+
+"A task: something a user must do by a deadline, maybe about a lead, contact, company or customer."
+type Task {
+  "The task's id in amoCRM."
+  id: ID!
+  "What is to be done."
+  text: String!
+  "The id of the entity the task is about; null for a task about nothing."
+  entityId: ID
+  "The type of the entity the task is about; null for a task about nothing."
+  entityType: EntityType
+  "The id of the user who must do the task."
+  responsibleUserId: ID!
+  """
+  The user who must do the task. Selecting only id costs nothing; otherwise
+  the user comes from the account's user list, read once for the whole
+  operation (GET /api/v4/users) and kept per credential for METADATA_TTL.
+  Null when the account has no such user, or, with an error at this path,
+  when the list cannot be read.
+  """
+  responsibleUser: User
+  "The id of the responsible user's group (department); 0 when amoCRM gives none."
+  groupId: ID!
+  "The deadline (amoCRM's complete_till). 23:59 local time shows as \"all day\" in amoCRM."
+  completeTill: Time!
+  "How long the task takes, in seconds; 0 when not set."
+  duration: Int!
+  "Whether the task is done."
+  isCompleted: Boolean!
+  "The outcome written when the task was completed; null when there is none."
+  result: String
+  "The task's type: 1 a call, 2 a meeting, other ids the account's own types."
+  taskTypeId: ID!
+  "The id of the user who created the task."
+  createdBy: ID!
+  "The id of the user who last changed the task."
+  updatedBy: ID!
+  "When the task was created."
+  createdAt: Time!
+  "When the task was last changed."
+  updatedAt: Time!
+  "The id of the amoCRM account the task belongs to."
+  accountId: ID!
+  "Set on tasks returned by a mutation: the input item's requestId. Null on tasks that queries read."
+  requestId: String
+}
+
+"A page of tasks as a Relay connection; amoCRM gives no totals."
+type TaskConnection {
+  "The page's tasks, each with its cursor."
+  edges: [TaskEdge!]!
+  "The page's tasks without cursors."
+  nodes: [Task!]!
+  "Where the page sits in the list."
+  pageInfo: PageInfo!
+}
+
+"A task with its cursor."
+type TaskEdge {
+  "An opaque cursor to this item, valid only for the same query: pass it as after or before."
+  cursor: String!
+  "The task."
+  node: Task!
+}
+
+"Filters amoCRM applies to the tasks list (filter[...] in v4)."
+input TaskFilter {
+  "Only tasks with one of these ids (filter[id], at most 250)."
+  ids: [ID!]
+  "Only tasks about entities of this type (filter[entity_type]); entityIds needs it."
+  entityType: EntityType
+  "Only tasks about one of these entities of entityType (filter[entity_id], at most 250)."
+  entityIds: [ID!]
+  "Only tasks one of these users must do (filter[responsible_user_id])."
+  responsibleUserIds: [ID!]
+  "Only done tasks (true) or open ones (false) (filter[is_completed])."
+  isCompleted: Boolean
+  "Only tasks due within this range (filter[complete_till][from] and [to])."
+  completeTill: TimeRange
+  "Only tasks of these types (filter[task_type]): 1 a call, 2 a meeting, or the account's own."
+  taskTypeIds: [ID!]
+  "Only tasks created by one of these users (filter[created_by])."
+  createdBy: [ID!]
+  "Only tasks last changed within this range (filter[updated_at])."
+  updatedAt: TimeRange
+}
+
+"A task to create: one item of POST /api/v4/tasks."
+input CreateTaskInput {
+  "What is to be done; amoCRM requires it."
+  text: String!
+  "The deadline; amoCRM requires it."
+  completeTill: Time!
+  "The id of the entity the task is about; needs entityType."
+  entityId: ID
+  "The type of the entity the task is about; needs entityId."
+  entityType: EntityType
+  "The id of the user who must do the task; the token's user when omitted."
+  responsibleUserId: ID
+  "The task's type: 1 a call (the default), 2 a meeting, or the account's own."
+  taskTypeId: ID
+  "How long the task takes, in seconds."
+  duration: Int
+  "Echoed back on the payload's tasks and userErrors; defaults to the item's index."
+  requestId: String
+}
+
+"Changes to one task: an item of PATCH /api/v4/tasks. Only the fields given change."
+input UpdateTaskInput {
+  "The id of the task to change."
+  id: ID!
+  "The new text."
+  text: String
+  "The new deadline."
+  completeTill: Time
+  "The id of the entity the task is now about; needs entityType."
+  entityId: ID
+  "The type of the entity the task is now about; needs entityId."
+  entityType: EntityType
+  "The id of the new responsible user."
+  responsibleUserId: ID
+  "The task's new type."
+  taskTypeId: ID
+  "The new duration in seconds."
+  duration: Int
+  "true completes the task, false opens it again."
+  isCompleted: Boolean
+  "The outcome to record, usually with isCompleted: true."
+  result: String
+  "Echoed back on the payload's tasks and userErrors; defaults to the item's index."
+  requestId: String
+}
+
+"What createTasks did. It always answers: the tasks written, and a userError for every item that was not, or may have been."
+type CreateTasksPayload {
+  "The created tasks, loaded in full after the write, in input order; items with a userError are left out."
+  tasks: [Task!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was created and read back."
+  userErrors: [UserError!]!
+}
+
+"What updateTasks did. It always answers: the tasks written, and a userError for every item that was not, or may have been."
+type UpdateTasksPayload {
+  "The updated tasks, loaded in full after the write, in input order; items with a userError are left out."
+  tasks: [Task!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back."
+  userErrors: [UserError!]!
+}
+
+"An entry of an entity's feed: a comment, a call, a message, … as amoCRM's notes API sends it."
+type Note {
+  "The note's id in amoCRM (unique within its entity type)."
+  id: ID!
+  "The id of the entity the note belongs to."
+  entityId: ID!
+  "amoCRM's note type verbatim: common, call_in, call_out, service_message, sms_in, attachment, or another amoCRM adds."
+  noteType: String!
+  "The type's parameters exactly as amoCRM sent them (text, phone, duration, link, …); null when none."
+  params: JSON
+  "The note's text (params.text); null for a note type without one."
+  text: String
+  "The id of the user responsible for the note."
+  responsibleUserId: ID!
+  "The id of the user who created the note."
+  createdBy: ID!
+  "The id of the user who last changed the note."
+  updatedBy: ID!
+  "When the note was created."
+  createdAt: Time!
+  "When the note was last changed."
+  updatedAt: Time!
+  "The id of the amoCRM account the note belongs to."
+  accountId: ID!
+  "Set on notes returned by addNotes: the input item's requestId. Null on notes that queries read."
+  requestId: String
+}
+
+"A page of an entity's notes as a Relay connection."
+type NoteConnection {
+  "The page's notes, each with its cursor."
+  edges: [NoteEdge!]!
+  "The page's notes without cursors."
+  nodes: [Note!]!
+  "Where the page sits in the entity's notes; hasNextPage costs no call."
+  pageInfo: PageInfo!
+}
+
+"A note with its cursor."
+type NoteEdge {
+  "An opaque cursor to this item: pass it as after to the same field of the same entity."
+  cursor: String!
+  "The note."
+  node: Note!
+}
+
+"The note types amoCRM's notes API documents for adding notes."
+enum NoteType {
+  "A comment; params {text}."
+  COMMON
+  "An incoming call; params {uniq, duration, source, link, phone, …}."
+  CALL_IN
+  "An outgoing call; params as for CALL_IN."
+  CALL_OUT
+  "A message from an integration; params {service, text}."
+  SERVICE_MESSAGE
+  "A message from an integration shown expanded; params {service, text}."
+  EXTENDED_SERVICE_MESSAGE
+  "A cashier's message; params {status, text}."
+  MESSAGE_CASHIER
+  "A place; params {text, address, longitude, latitude}."
+  GEOLOCATION
+  "An incoming SMS; params {text, phone}."
+  SMS_IN
+  "An outgoing SMS; params {text, phone}."
+  SMS_OUT
+  "A file; params {file_uuid, version_uuid, file_name}."
+  ATTACHMENT
+}
+
+"A note to add: one item of POST /api/v4/{entity}/notes."
+input AddNoteInput {
+  "The id of the entity to add the note to."
+  entityId: ID!
+  "The note's type; COMMON when omitted."
+  noteType: NoteType = COMMON
+  "The note's text: params.text, merged into params when both are given."
+  text: String
+  "The type's parameters as amoCRM takes them (see NoteType); a JSON object."
+  params: JSON
+  "Echoed back on the payload's notes and userErrors; defaults to the item's index."
+  requestId: String
+}
+
+"What addNotes did. It always answers: the notes written, and a userError for every item that was not, or may have been."
+type AddNotesPayload {
+  "The added notes, loaded in full after the write, in input order; items with a userError are left out."
+  notes: [Note!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was added and read back."
+  userErrors: [UserError!]!
+}
+
+"A page of customers as a Relay connection; amoCRM gives no totals."
+type CustomerConnection {
+  "The page's customers, each with its cursor."
+  edges: [CustomerEdge!]!
+  "The page's customers without cursors."
+  nodes: [Customer!]!
+  "Where the page sits in the list."
+  pageInfo: PageInfo!
+}
+
+"A customer with its cursor."
+type CustomerEdge {
+  "An opaque cursor to this item, valid only for the same query, filter and orderBy."
+  cursor: String!
+  "The customer."
+  node: Customer!
+}
+
+"Filters amoCRM applies to the customers list (filter[...] in v4)."
+input CustomerFilter {
+  "Only customers with one of these ids (filter[id], at most 250)."
+  ids: [ID!]
+  "Only customers named one of these (filter[name], at most 250)."
+  names: [String!]
+  "Only customers created within this range (filter[created_at])."
+  createdAt: TimeRange
+  "Only customers last changed within this range (filter[updated_at])."
+  updatedAt: TimeRange
+  "Only customers whose nearest open task is due within this range (filter[closest_task_at])."
+  closestTaskAt: TimeRange
+  "Only customers whose next purchase is expected within this range (filter[next_date])."
+  nextDate: TimeRange
+  "Only customers whose responsible user is one of these (filter[responsible_user_id])."
+  responsibleUserIds: [ID!]
+  "Only customers created by one of these users (filter[created_by])."
+  createdBy: [ID!]
+  "Only customers last changed by one of these users (filter[updated_by])."
+  updatedBy: [ID!]
+  "Custom field conditions, all of which must hold; at most 20."
+  customFields: [CustomFieldFilter!]
+}
+
+"The order of the customers list: one field, amoCRM's order[field]=asc|desc."
+input CustomerOrder {
+  "The field to sort by."
+  field: CustomerOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields amoCRM can sort the customers list by."
+enum CustomerOrderField {
+  "By the time of the last change (order[updated_at])."
+  UPDATED_AT
+  "By id (order[id])."
+  ID
+}
+
+"A page of a tag dictionary as a Relay connection."
+type TagConnection {
+  "The page's tags, each with its cursor."
+  edges: [TagEdge!]!
+  "The page's tags without cursors."
+  nodes: [Tag!]!
+  "Where the page sits in the dictionary."
+  pageInfo: PageInfo!
+}
+
+"A tag with its cursor."
+type TagEdge {
+  "An opaque cursor to this item, valid only for the same entity and query."
+  cursor: String!
+  "The tag."
+  node: Tag!
+}
+
+extend type Contact {
+  """
+  The contact's notes (its feed), newest first. The notes of every contact
+  at this level are read together (GET /api/v4/contacts/notes?filter[entity_id][]=…,
+  one call per 250 notes), so a page of 50 contacts costs one call, not 50.
+  On a failed read the connection is empty, with an error at this path.
+  """
+  notes(
+    "How many notes to take, 0–250 (default 50)."
+    first: Int
+    "Take notes after this cursor: an endCursor or edge cursor of the same field of the same contact."
+    after: String
+  ): NoteConnection!
+  """
+  The contact's tasks, due soonest first. The tasks of every contact at this
+  level are read together (GET /api/v4/tasks?filter[entity_type]=contacts&filter[entity_id][]=…,
+  one call per 250 tasks). Null, with an error at this path, when that call fails.
+  """
+  tasks(
+    "Only done tasks (true) or open ones (false); every task when omitted."
+    isCompleted: Boolean
+  ): [Task!]
+}
+
+extend type Lead {
+  """
+  The lead's notes (its feed), newest first. The notes of every lead at
+  this level are read together (GET /api/v4/leads/notes?filter[entity_id][]=…,
+  one call per 250 notes). On a failed read the connection is empty, with an
+  error at this path.
+  """
+  notes(
+    "How many notes to take, 0–250 (default 50)."
+    first: Int
+    "Take notes after this cursor: an endCursor or edge cursor of the same field of the same lead."
+    after: String
+  ): NoteConnection!
+  """
+  The lead's tasks, due soonest first. The tasks of every lead at this level
+  are read together (GET /api/v4/tasks?filter[entity_type]=leads&filter[entity_id][]=…,
+  one call per 250 tasks). Null, with an error at this path, when that call fails.
+  """
+  tasks(
+    "Only done tasks (true) or open ones (false); every task when omitted."
+    isCompleted: Boolean
+  ): [Task!]
+}
+
+extend type Company {
+  """
+  The company's notes (its feed), newest first. The notes of every company
+  at this level are read together (GET /api/v4/companies/notes?filter[entity_id][]=…,
+  one call per 250 notes). On a failed read the connection is empty, with an
+  error at this path.
+  """
+  notes(
+    "How many notes to take, 0–250 (default 50)."
+    first: Int
+    "Take notes after this cursor: an endCursor or edge cursor of the same field of the same company."
+    after: String
+  ): NoteConnection!
+  """
+  The company's tasks, due soonest first. The tasks of every company at this
+  level are read together (GET /api/v4/tasks?filter[entity_type]=companies&filter[entity_id][]=…,
+  one call per 250 tasks). Null, with an error at this path, when that call fails.
+  """
+  tasks(
+    "Only done tasks (true) or open ones (false); every task when omitted."
+    isCompleted: Boolean
+  ): [Task!]
+}
+`, BuiltIn: false},
 	{Name: "../schema/chat.graphql", Input: `extend type Query {
   """
   Links between chats and contacts (GET /api/v4/contacts/chats). Give contactIds,
@@ -2657,6 +4031,192 @@ type CatalogElementLink {
   this path, when that call fails.
   """
   element: CatalogElement
+}
+`, BuiltIn: false},
+	{Name: "../schema/companies.graphql", Input: `# The companies list, and the writes of companies, paged and written like
+# contacts.
+
+extend type Query {
+  """
+  Companies as a Relay connection over amoCRM's page/limit paging, with the
+  same cursors and limits as contacts. Forward: first 0–250 (default 50) after
+  an endCursor or edge cursor of the same query. Backward: last 0–250 before a
+  startCursor or edge cursor; amoCRM gives no totals, so last needs before (or
+  first). query: amoCRM's full-text search over the companies' filled fields.
+  One amoCRM call reads the page (GET /api/v4/companies, with= naming the
+  relations selected on its companies); two when the window straddles
+  amoCRM's pages.
+  """
+  companies(
+    "How many items to take from the start of the window, 0–250 (default 50); outside that range, BAD_USER_INPUT."
+    first: Int
+    "Take items after this cursor: an endCursor or edge cursor of a page of the same query, filter and orderBy (any other is BAD_USER_INPUT)."
+    after: String
+    "How many items to take from the end of the window, 0–250; needs before or first, as amoCRM gives no totals."
+    last: Int
+    "Take items before this cursor: a startCursor or edge cursor of a page of the same query, filter and orderBy."
+    before: String
+    "amoCRM's full-text search over the companies' filled fields, up to 1000 characters."
+    query: String
+    "Conditions amoCRM applies to the list (filter[...]); every one given must hold."
+    filter: CompanyFilter
+    "The list's order (order[...]); amoCRM's own order when omitted."
+    orderBy: CompanyOrder
+  ): CompanyConnection!
+}
+
+"A page of companies as a Relay connection; amoCRM gives no totals, so there is no totalCount."
+type CompanyConnection {
+  "The page's companies, each with its cursor."
+  edges: [CompanyEdge!]!
+  "The page's companies without cursors: the same objects as edges' nodes."
+  nodes: [Company!]!
+  "Where the page sits in the list."
+  pageInfo: PageInfo!
+}
+
+"A company in a page of the companies list, with its cursor."
+type CompanyEdge {
+  "An opaque cursor to this item, valid only for the same query, filter and orderBy: pass it as after or before."
+  cursor: String!
+  "The company."
+  node: Company!
+}
+
+"Filters amoCRM applies to the companies list (filter[...] in v4)."
+input CompanyFilter {
+  "Only companies with one of these ids (filter[id], at most 250)."
+  ids: [ID!]
+  "Only companies named one of these (filter[name], at most 250 names of up to 255 characters)."
+  names: [String!]
+  "Only companies created within this range (filter[created_at])."
+  createdAt: TimeRange
+  "Only companies last changed within this range (filter[updated_at])."
+  updatedAt: TimeRange
+  "Only companies whose nearest open task is due within this range (filter[closest_task_at])."
+  closestTaskAt: TimeRange
+  "Only companies whose responsible user is one of these (filter[responsible_user_id])."
+  responsibleUserIds: [ID!]
+  "Only companies created by one of these users (filter[created_by])."
+  createdBy: [ID!]
+  "Only companies last changed by one of these users (filter[updated_by])."
+  updatedBy: [ID!]
+  "Custom field conditions, all of which must hold (filter[custom_fields_values] in v4); at most 20."
+  customFields: [CustomFieldFilter!]
+}
+
+"The order of the companies list: one field, amoCRM's order[field]=asc|desc."
+input CompanyOrder {
+  "The field to sort by."
+  field: CompanyOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields amoCRM can sort the companies list by."
+enum CompanyOrderField {
+  "By the time of the last change (order[updated_at])."
+  UPDATED_AT
+  "By id (order[id])."
+  ID
+}
+
+extend type Mutation {
+  """
+  Creates companies in one batch (POST /api/v4/companies), then returns them
+  loaded in full, in one batched read, unless the payload selects only their
+  ids. When amoCRM refuses an item (400) it writes none of the batch, and
+  userErrors carries its validation codes with the path of each field.
+  """
+  createCompanies(
+    "The companies to create, 1–250 items."
+    input: [CreateCompanyInput!]!
+  ): CreateCompaniesPayload!
+  """
+  Updates companies in one batch (PATCH /api/v4/companies): only the fields
+  given change. Then returns them loaded in full, in one batched read, unless
+  the payload selects only their ids. When amoCRM refuses an item (400: a
+  validation error, NotFound for an unknown id) it writes none of the batch.
+  """
+  updateCompanies(
+    "The companies to change, 1–250 items, each naming its id."
+    input: [UpdateCompanyInput!]!
+  ): UpdateCompaniesPayload!
+}
+
+"A company to create: one item of POST /api/v4/companies. amoCRM requires no field."
+input CreateCompanyInput {
+  "The company's name, up to 255 characters."
+  name: String
+  "The id of the user responsible for the company."
+  responsibleUserId: ID
+  "The id of the user to record as the company's creator."
+  createdBy: ID
+  "The id of the user to record as the company's last editor."
+  updatedBy: ID
+  "The creation time to record (sent to amoCRM as Unix seconds)."
+  createdAt: Time
+  "The last-change time to record (sent to amoCRM as Unix seconds)."
+  updatedAt: Time
+  "Values of the company's custom fields: phones, emails, address, …"
+  customFieldsValues: [CustomFieldValueInput!]
+  "Tags to attach, by id or name (amoCRM's tags_to_add)."
+  tagsToAdd: [TagInput!]
+  "The company's whole tag set (amoCRM's _embedded.tags); when given, amoCRM ignores tagsToAdd."
+  tags: [TagInput!]
+  "Echoed back by amoCRM and on the payload's userErrors; defaults to the item's index."
+  requestId: String
+}
+
+"""
+Changes to one company: an item of PATCH /api/v4/companies. Only the fields
+given change; a field left out or null keeps its value.
+"""
+input UpdateCompanyInput {
+  "The id of the company to change."
+  id: ID!
+  "The new name, up to 255 characters."
+  name: String
+  "The id of the new responsible user."
+  responsibleUserId: ID
+  "The id of the user to record as the company's creator."
+  createdBy: ID
+  "The id of the user to record as the company's last editor."
+  updatedBy: ID
+  "The creation time to record (sent to amoCRM as Unix seconds)."
+  createdAt: Time
+  "The last-change time to record (sent to amoCRM as Unix seconds)."
+  updatedAt: Time
+  "The custom fields to change; fields not listed keep their values."
+  customFieldsValues: [CustomFieldValueInput!]
+  "Tags to attach, by id or name (amoCRM's tags_to_add); the company's other tags stay."
+  tagsToAdd: [TagInput!]
+  "Tags to detach, by id or name (amoCRM's tags_to_delete)."
+  tagsToDelete: [TagInput!]
+  """
+  The company's whole tag set (amoCRM's _embedded.tags), replacing the tags
+  it has; [] removes them all, null or leaving it out keeps them. When given,
+  amoCRM ignores tagsToAdd and tagsToDelete.
+  """
+  tags: [TagInput!]
+  "Echoed back by amoCRM and on the payload's userErrors; defaults to the item's index."
+  requestId: String
+}
+
+"What createCompanies did. It always answers: the companies written, and a userError for every item that was not, or may have been."
+type CreateCompaniesPayload {
+  "The created companies, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written."
+  companies: [Company!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was created and read back. The code says what a retry needs."
+  userErrors: [UserError!]!
+}
+
+"What updateCompanies did. It always answers: the companies written, and a userError for every item that was not, or may have been."
+type UpdateCompaniesPayload {
+  "The updated companies, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written."
+  companies: [Company!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back. The code says what a retry needs."
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/company.graphql", Input: `extend type Query {
@@ -3222,6 +4782,274 @@ type Customer {
   companies: [Company!]
 }
 `, BuiltIn: false},
+	{Name: "../schema/leads.graphql", Input: `# The leads list, and the writes of leads: the sales pipeline's side of the
+# CRM, paged and written like contacts.
+
+extend type Query {
+  """
+  Leads as a Relay connection over amoCRM's page/limit paging, with the same
+  cursors and limits as contacts. Forward: first 0–250 (default 50) after an
+  endCursor or edge cursor of the same query. Backward: last 0–250 before a
+  startCursor or edge cursor; amoCRM gives no totals, so last needs before (or
+  first). query: amoCRM's full-text search over the leads' filled fields.
+  One amoCRM call reads the page (GET /api/v4/leads, with= naming the
+  relations selected on its leads); two when the window straddles amoCRM's
+  pages. A sales board (status { name }, pipeline { name },
+  responsibleUser { name }) adds at most one users and one pipelines read,
+  which the gateway keeps per credential for METADATA_TTL.
+  """
+  leads(
+    "How many items to take from the start of the window, 0–250 (default 50); outside that range, BAD_USER_INPUT."
+    first: Int
+    "Take items after this cursor: an endCursor or edge cursor of a page of the same query, filter and orderBy (any other is BAD_USER_INPUT)."
+    after: String
+    "How many items to take from the end of the window, 0–250; needs before or first, as amoCRM gives no totals."
+    last: Int
+    "Take items before this cursor: a startCursor or edge cursor of a page of the same query, filter and orderBy."
+    before: String
+    "amoCRM's full-text search over the leads' filled fields, up to 1000 characters."
+    query: String
+    "Conditions amoCRM applies to the list (filter[...]); every one given must hold."
+    filter: LeadFilter
+    "The list's order (order[...]); amoCRM's own order when omitted."
+    orderBy: LeadOrder
+  ): LeadConnection!
+}
+
+"A page of leads as a Relay connection; amoCRM gives no totals, so there is no totalCount."
+type LeadConnection {
+  "The page's leads, each with its cursor."
+  edges: [LeadEdge!]!
+  "The page's leads without cursors: the same objects as edges' nodes."
+  nodes: [Lead!]!
+  "Where the page sits in the list."
+  pageInfo: PageInfo!
+}
+
+"A lead in a page of the leads list, with its cursor."
+type LeadEdge {
+  "An opaque cursor to this item, valid only for the same query, filter and orderBy: pass it as after or before."
+  cursor: String!
+  "The lead."
+  node: Lead!
+}
+
+"Filters amoCRM applies to the leads list (filter[...] in v4)."
+input LeadFilter {
+  "Only leads with one of these ids (filter[id], at most 250)."
+  ids: [ID!]
+  "Only leads named one of these (filter[name], at most 250 names of up to 255 characters)."
+  names: [String!]
+  "Only leads whose sale amount is within this range, inclusive (filter[price])."
+  price: IntRange
+  """
+  Only leads in one of these stages (filter[statuses]); a pair without
+  statusId means the whole pipeline. At most 250 pairs.
+  """
+  statuses: [LeadStatusFilter!]
+  "Only leads in one of these pipelines (filter[pipeline_id], at most 250)."
+  pipelineIds: [ID!]
+  "Only leads created within this range (filter[created_at])."
+  createdAt: TimeRange
+  "Only leads last changed within this range (filter[updated_at])."
+  updatedAt: TimeRange
+  "Only leads closed (won or lost) within this range (filter[closed_at])."
+  closedAt: TimeRange
+  "Only leads whose nearest open task is due within this range (filter[closest_task_at])."
+  closestTaskAt: TimeRange
+  "Only leads whose responsible user is one of these (filter[responsible_user_id])."
+  responsibleUserIds: [ID!]
+  "Only leads created by one of these users (filter[created_by])."
+  createdBy: [ID!]
+  "Only leads last changed by one of these users (filter[updated_by])."
+  updatedBy: [ID!]
+  "Custom field conditions, all of which must hold (filter[custom_fields_values] in v4); at most 20."
+  customFields: [CustomFieldFilter!]
+}
+
+"A range of whole numbers, both bounds inclusive; a bound left out is open."
+input IntRange {
+  "The lowest value, inclusive."
+  from: Int
+  "The highest value, inclusive."
+  to: Int
+}
+
+"A stage of a pipeline to filter leads by."
+input LeadStatusFilter {
+  "The pipeline's id."
+  pipelineId: ID!
+  "The stage's id in that pipeline; leave it out for every stage of the pipeline."
+  statusId: ID
+}
+
+"The order of the leads list: one field, amoCRM's order[field]=asc|desc."
+input LeadOrder {
+  "The field to sort by."
+  field: LeadOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields amoCRM can sort the leads list by."
+enum LeadOrderField {
+  "By the time of the last change (order[updated_at])."
+  UPDATED_AT
+  "By the creation time (order[created_at])."
+  CREATED_AT
+  "By id (order[id])."
+  ID
+}
+
+extend type Mutation {
+  """
+  Creates leads in one batch (POST /api/v4/leads), then returns them loaded
+  in full, in one batched read, unless the payload selects only their ids.
+  When amoCRM refuses an item (400) it writes none of the batch, and
+  userErrors carries its validation codes with the path of each field.
+  """
+  createLeads(
+    "The leads to create, 1–250 items."
+    input: [CreateLeadInput!]!
+  ): CreateLeadsPayload!
+  """
+  Updates leads in one batch (PATCH /api/v4/leads): only the fields given
+  change. A new statusId (and pipelineId) moves a lead to that stage; 142
+  closes it as won, 143 as lost. Then returns them loaded in full, in one
+  batched read, unless the payload selects only their ids. When amoCRM
+  refuses an item (400: a validation error, NotFound for an unknown id) it
+  writes none of the batch.
+  """
+  updateLeads(
+    "The leads to change, 1–250 items, each naming its id."
+    input: [UpdateLeadInput!]!
+  ): UpdateLeadsPayload!
+  """
+  Creates leads each with a new contact and a new company, linked together,
+  in one call (POST /api/v4/leads/complex, at most 50 leads), then returns
+  the leads loaded in full: select contacts and companies on them to see what
+  was created beside them. amoCRM's duplicate control may merge a lead into
+  an existing one; the payload then holds that lead.
+  """
+  createLeadsComplex(
+    "The leads to create with their contact and company, 1–50 items."
+    input: [CreateLeadComplexInput!]!
+  ): CreateLeadsPayload!
+}
+
+"""
+A lead to create: one item of POST /api/v4/leads. amoCRM requires no field;
+a lead without pipelineId and statusId starts in the first stage of the main
+pipeline, one with only statusId moves to that stage's pipeline.
+"""
+input CreateLeadInput {
+  "The lead's name, up to 255 characters."
+  name: String
+  "The sale amount, 0 or more, in whole units of the account's currency."
+  price: Int
+  "The stage to put the lead in; 142 is won, 143 is lost."
+  statusId: ID
+  "The pipeline to put the lead in."
+  pipelineId: ID
+  "Why the lead was lost, with statusId 143."
+  lossReasonId: ID
+  "The id of the user responsible for the lead."
+  responsibleUserId: ID
+  "The id of the user to record as the lead's creator."
+  createdBy: ID
+  "The id of the user to record as the lead's last editor."
+  updatedBy: ID
+  "The creation time to record (sent to amoCRM as Unix seconds)."
+  createdAt: Time
+  "The last-change time to record (sent to amoCRM as Unix seconds)."
+  updatedAt: Time
+  "The closing time to record, for a lead created won or lost."
+  closedAt: Time
+  "Values of the lead's custom fields."
+  customFieldsValues: [CustomFieldValueInput!]
+  "Tags to attach, by id or name (amoCRM's tags_to_add)."
+  tagsToAdd: [TagInput!]
+  "The lead's whole tag set (amoCRM's _embedded.tags); when given, amoCRM ignores tagsToAdd."
+  tags: [TagInput!]
+  "Existing contacts to link to the lead (amoCRM's _embedded.contacts); the first is the main contact."
+  contactIds: [ID!]
+  "An existing company to link to the lead (amoCRM's _embedded.companies)."
+  companyId: ID
+  "Echoed back by amoCRM and on the payload's userErrors; defaults to the item's index."
+  requestId: String
+}
+
+"""
+Changes to one lead: an item of PATCH /api/v4/leads. Only the fields given
+change; a field left out or null keeps its value.
+"""
+input UpdateLeadInput {
+  "The id of the lead to change."
+  id: ID!
+  "The new name, up to 255 characters."
+  name: String
+  "The new sale amount, 0 or more."
+  price: Int
+  "The stage to move the lead to; 142 closes it as won, 143 as lost."
+  statusId: ID
+  "The pipeline to move the lead to; without statusId, to its first stage."
+  pipelineId: ID
+  "Why the lead was lost, with statusId 143."
+  lossReasonId: ID
+  "The id of the new responsible user."
+  responsibleUserId: ID
+  "The id of the user to record as the lead's creator."
+  createdBy: ID
+  "The id of the user to record as the lead's last editor."
+  updatedBy: ID
+  "The creation time to record (sent to amoCRM as Unix seconds)."
+  createdAt: Time
+  "The last-change time to record (sent to amoCRM as Unix seconds)."
+  updatedAt: Time
+  "The closing time to record."
+  closedAt: Time
+  "The custom fields to change; fields not listed keep their values."
+  customFieldsValues: [CustomFieldValueInput!]
+  "Tags to attach, by id or name (amoCRM's tags_to_add); the lead's other tags stay."
+  tagsToAdd: [TagInput!]
+  "Tags to detach, by id or name (amoCRM's tags_to_delete)."
+  tagsToDelete: [TagInput!]
+  """
+  The lead's whole tag set (amoCRM's _embedded.tags), replacing the tags it
+  has; [] removes them all, null or leaving it out keeps them. When given,
+  amoCRM ignores tagsToAdd and tagsToDelete.
+  """
+  tags: [TagInput!]
+  "Echoed back by amoCRM and on the payload's userErrors; defaults to the item's index."
+  requestId: String
+}
+
+"One item of createLeadsComplex: a new lead with its new contact and company."
+input CreateLeadComplexInput {
+  "The lead; its contactIds and companyId must be left out (the new ones are contact and company). Its requestId names the item."
+  lead: CreateLeadInput!
+  "The new contact to create and link to the lead; none when left out."
+  contact: CreateContactInput
+  "The new company to create and link to the lead (and to the contact); none when left out."
+  company: CreateCompanyInput
+}
+
+"What createLeads or createLeadsComplex did. It always answers: the leads written, and a userError for every item that was not, or may have been."
+type CreateLeadsPayload {
+  "The created leads, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written."
+  leads: [Lead!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was created and read back. The code says what a retry needs."
+  userErrors: [UserError!]!
+}
+
+"What updateLeads did. It always answers: the leads written, and a userError for every item that was not, or may have been."
+type UpdateLeadsPayload {
+  "The updated leads, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written."
+  leads: [Lead!]
+  "One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back. The code says what a retry needs."
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/subscription.graphql", Input: `"""
 Live changes of amoCRM entities, as amoCRM reports them to the gateway by
 webhook (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format)
@@ -3343,6 +5171,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AddNotesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "notes":
+		return ec.fieldContext_AddNotesPayload_notes(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AddNotesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddNotesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CatalogElement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3441,6 +5279,10 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_customers(ctx, field)
 	case "responsibleUser":
 		return ec.fieldContext_Company_responsibleUser(ctx, field)
+	case "notes":
+		return ec.fieldContext_Company_notes(ctx, field)
+	case "tasks":
+		return ec.fieldContext_Company_tasks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
@@ -3457,6 +5299,28 @@ func (ec *executionContext) childFields_CompanyChange(ctx context.Context, field
 		return ec.fieldContext_CompanyChange_company(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompanyChange", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CompanyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CompanyConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CompanyConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CompanyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CompanyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3513,6 +5377,10 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_chats(ctx, field)
 	case "responsibleUser":
 		return ec.fieldContext_Contact_responsibleUser(ctx, field)
+	case "notes":
+		return ec.fieldContext_Contact_notes(ctx, field)
+	case "tasks":
+		return ec.fieldContext_Contact_tasks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
@@ -3553,6 +5421,16 @@ func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateCompaniesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "companies":
+		return ec.fieldContext_CreateCompaniesPayload_companies(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateCompaniesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateCompaniesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateContactsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "contacts":
@@ -3561,6 +5439,26 @@ func (ec *executionContext) childFields_CreateContactsPayload(ctx context.Contex
 		return ec.fieldContext_CreateContactsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateContactsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leads":
+		return ec.fieldContext_CreateLeadsPayload_leads(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateLeadsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateLeadsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateTasksPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tasks":
+		return ec.fieldContext_CreateTasksPayload_tasks(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateTasksPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateTasksPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomFieldDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3687,6 +5585,28 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CustomerConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CustomerConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CustomerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_LabeledValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "value":
@@ -3753,6 +5673,10 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_pipeline(ctx, field)
 	case "status":
 		return ec.fieldContext_Lead_status(ctx, field)
+	case "notes":
+		return ec.fieldContext_Lead_notes(ctx, field)
+	case "tasks":
+		return ec.fieldContext_Lead_tasks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
 }
@@ -3771,6 +5695,28 @@ func (ec *executionContext) childFields_LeadChange(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type LeadChange", field.Name)
 }
 
+func (ec *executionContext) childFields_LeadConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LeadConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LeadConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LeadConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LeadEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LeadEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_LinkChatsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "chatLinks":
@@ -3779,6 +5725,58 @@ func (ec *executionContext) childFields_LinkChatsPayload(ctx context.Context, fi
 		return ec.fieldContext_LinkChatsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LinkChatsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Note(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Note_id(ctx, field)
+	case "entityId":
+		return ec.fieldContext_Note_entityId(ctx, field)
+	case "noteType":
+		return ec.fieldContext_Note_noteType(ctx, field)
+	case "params":
+		return ec.fieldContext_Note_params(ctx, field)
+	case "text":
+		return ec.fieldContext_Note_text(ctx, field)
+	case "responsibleUserId":
+		return ec.fieldContext_Note_responsibleUserId(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Note_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_Note_updatedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Note_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Note_updatedAt(ctx, field)
+	case "accountId":
+		return ec.fieldContext_Note_accountId(ctx, field)
+	case "requestId":
+		return ec.fieldContext_Note_requestId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Note", field.Name)
+}
+
+func (ec *executionContext) childFields_NoteConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NoteConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_NoteConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NoteConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NoteConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NoteEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NoteEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NoteEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NoteEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3857,6 +5855,102 @@ func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.C
 	return nil, fmt.Errorf("no field named %q was found under type Tag", field.Name)
 }
 
+func (ec *executionContext) childFields_TagConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TagConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TagConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TagConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TagConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TagEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TagEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TagEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TagEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Task(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Task_id(ctx, field)
+	case "text":
+		return ec.fieldContext_Task_text(ctx, field)
+	case "entityId":
+		return ec.fieldContext_Task_entityId(ctx, field)
+	case "entityType":
+		return ec.fieldContext_Task_entityType(ctx, field)
+	case "responsibleUserId":
+		return ec.fieldContext_Task_responsibleUserId(ctx, field)
+	case "responsibleUser":
+		return ec.fieldContext_Task_responsibleUser(ctx, field)
+	case "groupId":
+		return ec.fieldContext_Task_groupId(ctx, field)
+	case "completeTill":
+		return ec.fieldContext_Task_completeTill(ctx, field)
+	case "duration":
+		return ec.fieldContext_Task_duration(ctx, field)
+	case "isCompleted":
+		return ec.fieldContext_Task_isCompleted(ctx, field)
+	case "result":
+		return ec.fieldContext_Task_result(ctx, field)
+	case "taskTypeId":
+		return ec.fieldContext_Task_taskTypeId(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Task_createdBy(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_Task_updatedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Task_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Task_updatedAt(ctx, field)
+	case "accountId":
+		return ec.fieldContext_Task_accountId(ctx, field)
+	case "requestId":
+		return ec.fieldContext_Task_requestId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Task", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TaskConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TaskConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TaskConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TaskEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TaskEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateCompaniesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "companies":
+		return ec.fieldContext_UpdateCompaniesPayload_companies(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateCompaniesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateCompaniesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "contact":
@@ -3875,6 +5969,26 @@ func (ec *executionContext) childFields_UpdateContactsPayload(ctx context.Contex
 		return ec.fieldContext_UpdateContactsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateContactsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateLeadsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leads":
+		return ec.fieldContext_UpdateLeadsPayload_leads(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateLeadsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateLeadsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateTasksPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tasks":
+		return ec.fieldContext_UpdateTasksPayload_tasks(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateTasksPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateTasksPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4059,6 +6173,150 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Company_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Company_tasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "isCompleted",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["isCompleted"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Contact_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Contact_tasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "isCompleted",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["isCompleted"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Lead_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Lead_tasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "isCompleted",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["isCompleted"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addNotes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (model.EntityType, error) {
+			return ec.unmarshalNEntityType2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.AddNoteInput, error) {
+			return ec.unmarshalNAddNoteInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐAddNoteInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCompanies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CreateCompanyInput, error) {
+			return ec.unmarshalNCreateCompanyInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateCompanyInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createContacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4073,12 +6331,68 @@ func (ec *executionContext) field_Mutation_createContacts_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createLeadsComplex_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CreateLeadComplexInput, error) {
+			return ec.unmarshalNCreateLeadComplexInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadComplexInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CreateLeadInput, error) {
+			return ec.unmarshalNCreateLeadInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createTasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.CreateTaskInput, error) {
+			return ec.unmarshalNCreateTaskInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateTaskInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_linkChats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*model.LinkChatInput, error) {
 			return ec.unmarshalNLinkChatInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLinkChatInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCompanies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.UpdateCompanyInput, error) {
+			return ec.unmarshalNUpdateCompanyInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateCompanyInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4107,6 +6421,34 @@ func (ec *executionContext) field_Mutation_updateContacts_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) ([]*model.UpdateContactInput, error) {
 			return ec.unmarshalNUpdateContactInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateContactInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateLeads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.UpdateLeadInput, error) {
+			return ec.unmarshalNUpdateLeadInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateLeadInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.UpdateTaskInput, error) {
+			return ec.unmarshalNUpdateTaskInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateTaskInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4148,6 +6490,68 @@ func (ec *executionContext) field_Query_chatLinks_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["chatIds"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_companies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CompanyFilter, error) {
+			return ec.unmarshalOCompanyFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CompanyOrder, error) {
+			return ec.unmarshalOCompanyOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -4255,6 +6659,68 @@ func (ec *executionContext) field_Query_customFields_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CustomerFilter, error) {
+			return ec.unmarshalOCustomerFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CustomerOrder, error) {
+			return ec.unmarshalOCustomerOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_lead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4266,6 +6732,168 @@ func (ec *executionContext) field_Query_lead_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_leads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.LeadFilter, error) {
+			return ec.unmarshalOLeadFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.LeadOrder, error) {
+			return ec.unmarshalOLeadOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_tags_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (model.EntityType, error) {
+			return ec.unmarshalNEntityType2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_tasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.TaskFilter, error) {
+			return ec.unmarshalOTaskFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -4460,6 +7088,70 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AddNotesPayload_notes(ctx context.Context, field graphql.CollectedField, obj *model.AddNotesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddNotesPayload_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Note) graphql.Marshaler {
+			return ec.marshalONote2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐNoteᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AddNotesPayload_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddNotesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Note(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddNotesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AddNotesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddNotesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddNotesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddNotesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _CatalogElement_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.CatalogElement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5439,6 +8131,94 @@ func (ec *executionContext) fieldContext_Company_responsibleUser(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Company_notes(ctx context.Context, field graphql.CollectedField, obj *amocrm.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Company().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
+			return ec.marshalNNoteConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_notes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NoteConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_notes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Company_tasks(ctx context.Context, field graphql.CollectedField, obj *amocrm.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Company().Tasks(ctx, obj, fc.Args["isCompleted"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+			return ec.marshalOTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Company_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_tasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CompanyChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5533,6 +8313,157 @@ func (ec *executionContext) fieldContext_CompanyChange_company(_ context.Context
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompanyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CompanyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CompanyEdge) graphql.Marshaler {
+			return ec.marshalNCompanyEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompanyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompanyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CompanyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
+			return ec.marshalNCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompanyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CompanyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompanyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CompanyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompanyEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CompanyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CompanyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompanyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Company) graphql.Marshaler {
+			return ec.marshalNCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompany(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompanyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompanyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Company(ctx, field)
 		},
@@ -6228,6 +9159,94 @@ func (ec *executionContext) fieldContext_Contact_responsibleUser(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Contact_notes(ctx context.Context, field graphql.CollectedField, obj *amocrm.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Contact().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
+			return ec.marshalNNoteConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_notes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NoteConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Contact_notes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Contact_tasks(ctx context.Context, field graphql.CollectedField, obj *amocrm.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Contact().Tasks(ctx, obj, fc.Args["isCompleted"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+			return ec.marshalOTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Contact_tasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ContactChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6480,6 +9499,70 @@ func (ec *executionContext) fieldContext_ContactEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateCompaniesPayload_companies(ctx context.Context, field graphql.CollectedField, obj *model.CreateCompaniesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateCompaniesPayload_companies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Companies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
+			return ec.marshalOCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateCompaniesPayload_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateCompaniesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateCompaniesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateCompaniesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateCompaniesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateCompaniesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateCompaniesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateContactsPayload_contacts(ctx context.Context, field graphql.CollectedField, obj *model.CreateContactsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6534,6 +9617,134 @@ func (ec *executionContext) _CreateContactsPayload_userErrors(ctx context.Contex
 func (ec *executionContext) fieldContext_CreateContactsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CreateContactsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateLeadsPayload_leads(ctx context.Context, field graphql.CollectedField, obj *model.CreateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateLeadsPayload_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Leads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateLeadsPayload_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateLeadsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateLeadsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateLeadsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateTasksPayload_tasks(ctx context.Context, field graphql.CollectedField, obj *model.CreateTasksPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateTasksPayload_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tasks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+			return ec.marshalOTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateTasksPayload_tasks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateTasksPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateTasksPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateTasksPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateTasksPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateTasksPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateTasksPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -7697,6 +10908,157 @@ func (ec *executionContext) fieldContext_Customer_responsibleUser(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
+			return ec.marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LabeledValue_value(ctx context.Context, field graphql.CollectedField, obj *model.LabeledValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8436,6 +11798,94 @@ func (ec *executionContext) fieldContext_Lead_status(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Lead_notes(ctx context.Context, field graphql.CollectedField, obj *amocrm.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Lead().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
+			return ec.marshalNNoteConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_notes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NoteConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Lead_notes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_tasks(ctx context.Context, field graphql.CollectedField, obj *amocrm.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Lead().Tasks(ctx, obj, fc.Args["isCompleted"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+			return ec.marshalOTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Lead_tasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LeadChange_action(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8530,6 +11980,157 @@ func (ec *executionContext) fieldContext_LeadChange_lead(_ context.Context, fiel
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LeadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LeadEdge) graphql.Marshaler {
+			return ec.marshalNLeadEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.LeadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LeadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LeadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LeadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Lead(ctx, field)
 		},
@@ -8733,6 +12334,138 @@ func (ec *executionContext) fieldContext_Mutation_updateContact(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_addNotes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddNotes(ctx, fc.Args["entity"].(model.EntityType), fc.Args["input"].([]*model.AddNoteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AddNotesPayload) graphql.Marshaler {
+			return ec.marshalNAddNotesPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐAddNotesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addNotes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddNotesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addNotes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createTasks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTasks(ctx, fc.Args["input"].([]*model.CreateTaskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateTasksPayload) graphql.Marshaler {
+			return ec.marshalNCreateTasksPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateTasksPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateTasksPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTasks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTasks(ctx, fc.Args["input"].([]*model.UpdateTaskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateTasksPayload) graphql.Marshaler {
+			return ec.marshalNUpdateTasksPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateTasksPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateTasksPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_linkChats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8773,6 +12506,653 @@ func (ec *executionContext) fieldContext_Mutation_linkChats(ctx context.Context,
 	if fc.Args, err = ec.field_Mutation_linkChats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCompanies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCompanies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCompanies(ctx, fc.Args["input"].([]*model.CreateCompanyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateCompaniesPayload) graphql.Marshaler {
+			return ec.marshalNCreateCompaniesPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateCompaniesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCompanies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateCompaniesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCompanies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCompanies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCompanies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCompanies(ctx, fc.Args["input"].([]*model.UpdateCompanyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateCompaniesPayload) graphql.Marshaler {
+			return ec.marshalNUpdateCompaniesPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateCompaniesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCompanies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateCompaniesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCompanies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLeads(ctx, fc.Args["input"].([]*model.CreateLeadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateLeadsPayload) graphql.Marshaler {
+			return ec.marshalNCreateLeadsPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateLeads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateLeads(ctx, fc.Args["input"].([]*model.UpdateLeadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateLeadsPayload) graphql.Marshaler {
+			return ec.marshalNUpdateLeadsPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateLeads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateLeads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLeadsComplex(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLeadsComplex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLeadsComplex(ctx, fc.Args["input"].([]*model.CreateLeadComplexInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateLeadsPayload) graphql.Marshaler {
+			return ec.marshalNCreateLeadsPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLeadsComplex(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateLeadsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLeadsComplex_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Note_entityId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Note_noteType(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_noteType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoteType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_noteType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "String")
+}
+
+func (ec *executionContext) _Note_params(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_params(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Note().Params(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalOJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Note_params(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Note_text(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Note().Text(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Note_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, true, true, "String")
+}
+
+func (ec *executionContext) _Note_responsibleUserId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_responsibleUserId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponsibleUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_responsibleUserId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Note_createdBy(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Note_updatedBy(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_updatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_updatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Note_createdAt(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTime2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Note_updatedAt(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTime2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Note_accountId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Note_requestId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Note().RequestID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Note_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, true, true, "String")
+}
+
+func (ec *executionContext) _NoteConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NoteConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoteConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NoteEdge) graphql.Marshaler {
+			return ec.marshalNNoteEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoteConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NoteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NoteEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NoteConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.NoteConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoteConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Note) graphql.Marshaler {
+			return ec.marshalNNote2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoteConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NoteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Note(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NoteConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NoteConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoteConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoteConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NoteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NoteEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NoteEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoteEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoteEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoteEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _NoteEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NoteEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoteEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Note) graphql.Marshaler {
+			return ec.marshalNNote2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐNote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoteEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NoteEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Note(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -9452,6 +13832,138 @@ func (ec *executionContext) fieldContext_Query_customFields(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_tasks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Tasks(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.TaskFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskConnection) graphql.Marshaler {
+			return ec.marshalNTaskConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaskConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_tasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Customers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["query"].(*string), fc.Args["filter"].(*model.CustomerFilter), fc.Args["orderBy"].(*model.CustomerOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+			return ec.marshalNCustomerConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tags(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Tags(ctx, fc.Args["entity"].(model.EntityType), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["query"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TagConnection) graphql.Marshaler {
+			return ec.marshalNTagConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TagConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_tags_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_chatLinks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9490,6 +14002,50 @@ func (ec *executionContext) fieldContext_Query_chatLinks(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_chatLinks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_companies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_companies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Companies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["query"].(*string), fc.Args["filter"].(*model.CompanyFilter), fc.Args["orderBy"].(*model.CompanyOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
+			return ec.marshalNCompanyConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_companies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompanyConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_companies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9578,6 +14134,50 @@ func (ec *executionContext) fieldContext_Query_lead(ctx context.Context, field g
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_lead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Leads(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["query"].(*string), fc.Args["filter"].(*model.LeadFilter), fc.Args["orderBy"].(*model.LeadOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LeadConnection) graphql.Marshaler {
+			return ec.marshalNLeadConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_leads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_leads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9907,6 +14507,795 @@ func (ec *executionContext) fieldContext_Tag_color(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Tag", field, false, false, "String")
 }
 
+func (ec *executionContext) _TagConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TagConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TagConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TagEdge) graphql.Marshaler {
+			return ec.marshalNTagEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TagConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TagConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TagEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TagConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.TagConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TagConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TagConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TagConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TagConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TagConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TagConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TagConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TagConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TagEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TagEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TagEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TagEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TagEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TagEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TagEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TagEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Tag) graphql.Marshaler {
+			return ec.marshalNTag2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTag(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TagEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TagEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Task_id(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Task_text(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "String")
+}
+
+func (ec *executionContext) _Task_entityId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Task().EntityID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Task_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Task_entityType(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_entityType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Task().EntityType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityType) graphql.Marshaler {
+			return ec.marshalOEntityType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Task_entityType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, true, true, "EntityType")
+}
+
+func (ec *executionContext) _Task_responsibleUserId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_responsibleUserId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponsibleUserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_responsibleUserId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Task_responsibleUser(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_responsibleUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Task().ResponsibleUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Task_responsibleUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Task",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Task_groupId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_groupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_groupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Task_completeTill(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_completeTill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompleteTill, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTime2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_completeTill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Task_duration(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_duration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_duration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Task_isCompleted(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_isCompleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsCompleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_isCompleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Task_result(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Task().Result(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Task_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, true, true, "String")
+}
+
+func (ec *executionContext) _Task_taskTypeId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_taskTypeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaskTypeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_taskTypeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Task_createdBy(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Task_updatedBy(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_updatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_updatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Task_createdAt(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTime2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Task_updatedAt(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTime2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Task_accountId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Task_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Task_requestId(ctx context.Context, field graphql.CollectedField, obj *amocrm.Task) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Task_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Task().RequestID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Task_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Task", field, true, true, "String")
+}
+
+func (ec *executionContext) _TaskConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TaskConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TaskEdge) graphql.Marshaler {
+			return ec.marshalNTaskEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaskConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaskEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaskConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.TaskConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+			return ec.marshalNTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaskConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaskConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TaskConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaskConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaskEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TaskEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TaskEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TaskEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *amocrm.Task) graphql.Marshaler {
+			return ec.marshalNTask2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTask(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaskEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateCompaniesPayload_companies(ctx context.Context, field graphql.CollectedField, obj *model.UpdateCompaniesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateCompaniesPayload_companies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Companies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
+			return ec.marshalOCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateCompaniesPayload_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateCompaniesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateCompaniesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpdateCompaniesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateCompaniesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateCompaniesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateCompaniesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UpdateContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *model.UpdateContactPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10025,6 +15414,134 @@ func (ec *executionContext) _UpdateContactsPayload_userErrors(ctx context.Contex
 func (ec *executionContext) fieldContext_UpdateContactsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "UpdateContactsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateLeadsPayload_leads(ctx context.Context, field graphql.CollectedField, obj *model.UpdateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateLeadsPayload_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Leads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateLeadsPayload_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateLeadsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpdateLeadsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateLeadsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateLeadsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateLeadsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateTasksPayload_tasks(ctx context.Context, field graphql.CollectedField, obj *model.UpdateTasksPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateTasksPayload_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tasks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+			return ec.marshalOTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateTasksPayload_tasks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateTasksPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateTasksPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpdateTasksPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateTasksPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateTasksPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateTasksPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -11627,6 +17144,227 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj any) (model.AddNoteInput, error) {
+	var it model.AddNoteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["noteType"]; !present {
+		asMap["noteType"] = "COMMON"
+	}
+
+	fieldsInOrder := [...]string{"entityId", "noteType", "text", "params", "requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "entityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityID = data
+		case "noteType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteType"))
+			data, err := ec.unmarshalONoteType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteType = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "params":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("params"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Params = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddNoteInput unmarshals raw into the AddNoteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddNoteInput(ctx context.Context, raw any) (model.AddNoteInput, error) {
+	var out model.AddNoteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddNoteInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCompanyFilter(ctx context.Context, obj any) (model.CompanyFilter, error) {
+	var it model.CompanyFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ids", "names", "createdAt", "updatedAt", "closestTaskAt", "responsibleUserIds", "createdBy", "updatedBy", "customFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "closestTaskAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closestTaskAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosestTaskAt = data
+		case "responsibleUserIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserIds = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "updatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedBy"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedBy = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCompanyFilter unmarshals raw into the CompanyFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCompanyFilter(ctx context.Context, raw any) (model.CompanyFilter, error) {
+	var out model.CompanyFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CompanyFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCompanyOrder(ctx context.Context, obj any) (model.CompanyOrder, error) {
+	var it model.CompanyOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCompanyOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCompanyOrder unmarshals raw into the CompanyOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCompanyOrder(ctx context.Context, raw any) (model.CompanyOrder, error) {
+	var out model.CompanyOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CompanyOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputContactFilter(ctx context.Context, obj any) (model.ContactFilter, error) {
 	var it model.ContactFilter
 	if obj == nil {
@@ -11774,6 +17512,111 @@ func UnmarshalContactOrder(ctx context.Context, raw any) (model.ContactOrder, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateCompanyInput(ctx context.Context, obj any) (model.CreateCompanyInput, error) {
+	var it model.CreateCompanyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "responsibleUserId", "createdBy", "updatedBy", "createdAt", "updatedAt", "customFieldsValues", "tagsToAdd", "tags", "requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "responsibleUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserID = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "updatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedBy"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedBy = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "customFieldsValues":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFieldsValues"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFieldsValues = data
+		case "tagsToAdd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsToAdd"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagsToAdd = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCompanyInput unmarshals raw into the CreateCompanyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCompanyInput(ctx context.Context, raw any) (model.CreateCompanyInput, error) {
+	var out model.CreateCompanyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCompanyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context, obj any) (model.CreateContactInput, error) {
 	var it model.CreateContactInput
 	if obj == nil {
@@ -11890,6 +17733,307 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 func UnmarshalCreateContactInput(ctx context.Context, raw any) (model.CreateContactInput, error) {
 	var out model.CreateContactInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateLeadComplexInput(ctx context.Context, obj any) (model.CreateLeadComplexInput, error) {
+	var it model.CreateLeadComplexInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lead", "contact", "company"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lead":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lead"))
+			data, err := ec.unmarshalNCreateLeadInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lead = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalOCreateContactInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOCreateCompanyInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateCompanyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateLeadComplexInput unmarshals raw into the CreateLeadComplexInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateLeadComplexInput(ctx context.Context, raw any) (model.CreateLeadComplexInput, error) {
+	var out model.CreateLeadComplexInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateLeadComplexInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateLeadInput(ctx context.Context, obj any) (model.CreateLeadInput, error) {
+	var it model.CreateLeadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "price", "statusId", "pipelineId", "lossReasonId", "responsibleUserId", "createdBy", "updatedBy", "createdAt", "updatedAt", "closedAt", "customFieldsValues", "tagsToAdd", "tags", "contactIds", "companyId", "requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = data
+		case "pipelineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pipelineId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PipelineID = data
+		case "lossReasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossReasonId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossReasonID = data
+		case "responsibleUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserID = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "updatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedBy"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedBy = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "closedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAt = data
+		case "customFieldsValues":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFieldsValues"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFieldsValues = data
+		case "tagsToAdd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsToAdd"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagsToAdd = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "contactIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactIds = data
+		case "companyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("companyId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompanyID = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateLeadInput unmarshals raw into the CreateLeadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateLeadInput(ctx context.Context, raw any) (model.CreateLeadInput, error) {
+	var out model.CreateLeadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateLeadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateTaskInput(ctx context.Context, obj any) (model.CreateTaskInput, error) {
+	var it model.CreateTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"text", "completeTill", "entityId", "entityType", "responsibleUserId", "taskTypeId", "duration", "requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "completeTill":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completeTill"))
+			data, err := ec.unmarshalNTime2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompleteTill = data
+		case "entityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityID = data
+		case "entityType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityType"))
+			data, err := ec.unmarshalOEntityType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityType = data
+		case "responsibleUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserID = data
+		case "taskTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskTypeId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskTypeID = data
+		case "duration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("duration"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Duration = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateTaskInput unmarshals raw into the CreateTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateTaskInput(ctx context.Context, raw any) (model.CreateTaskInput, error) {
+	var out model.CreateTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTaskInput", raw, &out)
 	return out, err
 }
 
@@ -12089,6 +18233,433 @@ func UnmarshalCustomFieldValueItemInput(ctx context.Context, raw any) (model.Cus
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, obj any) (model.CustomerFilter, error) {
+	var it model.CustomerFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ids", "names", "createdAt", "updatedAt", "closestTaskAt", "nextDate", "responsibleUserIds", "createdBy", "updatedBy", "customFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "closestTaskAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closestTaskAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosestTaskAt = data
+		case "nextDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextDate"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextDate = data
+		case "responsibleUserIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserIds = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "updatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedBy"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedBy = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerFilter unmarshals raw into the CustomerFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerFilter(ctx context.Context, raw any) (model.CustomerFilter, error) {
+	var out model.CustomerFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerOrder(ctx context.Context, obj any) (model.CustomerOrder, error) {
+	var it model.CustomerOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCustomerOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerOrder unmarshals raw into the CustomerOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerOrder(ctx context.Context, raw any) (model.CustomerOrder, error) {
+	var out model.CustomerOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIntRange(ctx context.Context, obj any) (model.IntRange, error) {
+	var it model.IntRange
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIntRange unmarshals raw into the IntRange input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIntRange(ctx context.Context, raw any) (model.IntRange, error) {
+	var out model.IntRange
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IntRange", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeadFilter(ctx context.Context, obj any) (model.LeadFilter, error) {
+	var it model.LeadFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ids", "names", "price", "statuses", "pipelineIds", "createdAt", "updatedAt", "closedAt", "closestTaskAt", "responsibleUserIds", "createdBy", "updatedBy", "customFields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = data
+		case "names":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("names"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Names = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalOIntRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐIntRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalOLeadStatusFilter2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadStatusFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "pipelineIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pipelineIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PipelineIds = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "closedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAt = data
+		case "closestTaskAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closestTaskAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosestTaskAt = data
+		case "responsibleUserIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserIds = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "updatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedBy"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedBy = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadFilter unmarshals raw into the LeadFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadFilter(ctx context.Context, raw any) (model.LeadFilter, error) {
+	var out model.LeadFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeadOrder(ctx context.Context, obj any) (model.LeadOrder, error) {
+	var it model.LeadOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNLeadOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadOrder unmarshals raw into the LeadOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadOrder(ctx context.Context, raw any) (model.LeadOrder, error) {
+	var out model.LeadOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeadStatusFilter(ctx context.Context, obj any) (model.LeadStatusFilter, error) {
+	var it model.LeadStatusFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"pipelineId", "statusId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "pipelineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pipelineId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PipelineID = data
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadStatusFilter unmarshals raw into the LeadStatusFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadStatusFilter(ctx context.Context, raw any) (model.LeadStatusFilter, error) {
+	var out model.LeadStatusFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadStatusFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLinkChatInput(ctx context.Context, obj any) (model.LinkChatInput, error) {
 	var it model.LinkChatInput
 	if obj == nil {
@@ -12194,6 +18765,104 @@ func UnmarshalTagInput(ctx context.Context, raw any) (model.TagInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTaskFilter(ctx context.Context, obj any) (model.TaskFilter, error) {
+	var it model.TaskFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ids", "entityType", "entityIds", "responsibleUserIds", "isCompleted", "completeTill", "taskTypeIds", "createdBy", "updatedAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = data
+		case "entityType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityType"))
+			data, err := ec.unmarshalOEntityType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityType = data
+		case "entityIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityIds = data
+		case "responsibleUserIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserIds = data
+		case "isCompleted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isCompleted"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsCompleted = data
+		case "completeTill":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completeTill"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompleteTill = data
+		case "taskTypeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskTypeIds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskTypeIds = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTaskFilter unmarshals raw into the TaskFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTaskFilter(ctx context.Context, raw any) (model.TaskFilter, error) {
+	var out model.TaskFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TaskFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTimeRange(ctx context.Context, obj any) (model.TimeRange, error) {
 	var it model.TimeRange
 	if obj == nil {
@@ -12240,6 +18909,125 @@ func (ec *executionContext) unmarshalInputTimeRange(ctx context.Context, obj any
 func UnmarshalTimeRange(ctx context.Context, raw any) (model.TimeRange, error) {
 	var out model.TimeRange
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeRange", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context, obj any) (model.UpdateCompanyInput, error) {
+	var it model.UpdateCompanyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "responsibleUserId", "createdBy", "updatedBy", "createdAt", "updatedAt", "customFieldsValues", "tagsToAdd", "tagsToDelete", "tags", "requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "responsibleUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserID = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "updatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedBy"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedBy = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "customFieldsValues":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFieldsValues"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFieldsValues = data
+		case "tagsToAdd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsToAdd"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagsToAdd = data
+		case "tagsToDelete":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsToDelete"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagsToDelete = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCompanyInput unmarshals raw into the UpdateCompanyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCompanyInput(ctx context.Context, raw any) (model.UpdateCompanyInput, error) {
+	var out model.UpdateCompanyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCompanyInput", raw, &out)
 	return out, err
 }
 
@@ -12376,6 +19164,272 @@ func UnmarshalUpdateContactInput(ctx context.Context, raw any) (model.UpdateCont
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, obj any) (model.UpdateLeadInput, error) {
+	var it model.UpdateLeadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "price", "statusId", "pipelineId", "lossReasonId", "responsibleUserId", "createdBy", "updatedBy", "createdAt", "updatedAt", "closedAt", "customFieldsValues", "tagsToAdd", "tagsToDelete", "tags", "requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "statusId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusID = data
+		case "pipelineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pipelineId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PipelineID = data
+		case "lossReasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lossReasonId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LossReasonID = data
+		case "responsibleUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserID = data
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = data
+		case "updatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedBy"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedBy = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "closedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAt"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAt = data
+		case "customFieldsValues":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFieldsValues"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFieldsValues = data
+		case "tagsToAdd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsToAdd"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagsToAdd = data
+		case "tagsToDelete":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagsToDelete"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagsToDelete = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateLeadInput unmarshals raw into the UpdateLeadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateLeadInput(ctx context.Context, raw any) (model.UpdateLeadInput, error) {
+	var out model.UpdateLeadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateLeadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateTaskInput(ctx context.Context, obj any) (model.UpdateTaskInput, error) {
+	var it model.UpdateTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "text", "completeTill", "entityId", "entityType", "responsibleUserId", "taskTypeId", "duration", "isCompleted", "result", "requestId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "completeTill":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completeTill"))
+			data, err := ec.unmarshalOTime2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompleteTill = data
+		case "entityId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityID = data
+		case "entityType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityType"))
+			data, err := ec.unmarshalOEntityType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityType = data
+		case "responsibleUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsibleUserId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponsibleUserID = data
+		case "taskTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskTypeId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskTypeID = data
+		case "duration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("duration"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Duration = data
+		case "isCompleted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isCompleted"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsCompleted = data
+		case "result":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("result"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Result = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateTaskInput unmarshals raw into the UpdateTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateTaskInput(ctx context.Context, raw any) (model.UpdateTaskInput, error) {
+	var out model.UpdateTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTaskInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -12383,6 +19437,44 @@ func UnmarshalUpdateContactInput(ctx context.Context, raw any) (model.UpdateCont
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var addNotesPayloadImplementors = []string{"AddNotesPayload"}
+
+func (ec *executionContext) _AddNotesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AddNotesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addNotesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddNotesPayload")
+		case "notes":
+			out.Values[i] = ec._AddNotesPayload_notes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AddNotesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var catalogElementImplementors = []string{"CatalogElement"}
 
@@ -12686,6 +19778,18 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_responsibleUser(ctx, field, obj)
 				})
+		case "notes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_notes(ctx, field, obj)
+				})
+		case "tasks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_tasks(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12735,6 +19839,87 @@ func (ec *executionContext) _CompanyChange(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CompanyChange_company(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var companyConnectionImplementors = []string{"CompanyConnection"}
+
+func (ec *executionContext) _CompanyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CompanyConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, companyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompanyConnection")
+		case "edges":
+			out.Values[i] = ec._CompanyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._CompanyConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CompanyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var companyEdgeImplementors = []string{"CompanyEdge"}
+
+func (ec *executionContext) _CompanyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CompanyEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, companyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompanyEdge")
+		case "cursor":
+			out.Values[i] = ec._CompanyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CompanyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12905,6 +20090,18 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_responsibleUser(ctx, field, obj)
 				})
+		case "notes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_notes(ctx, field, obj)
+				})
+		case "tasks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_tasks(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13055,6 +20252,44 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var createCompaniesPayloadImplementors = []string{"CreateCompaniesPayload"}
+
+func (ec *executionContext) _CreateCompaniesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateCompaniesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createCompaniesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateCompaniesPayload")
+		case "companies":
+			out.Values[i] = ec._CreateCompaniesPayload_companies(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateCompaniesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createContactsPayloadImplementors = []string{"CreateContactsPayload"}
 
 func (ec *executionContext) _CreateContactsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateContactsPayload) graphql.Marshaler {
@@ -13073,6 +20308,82 @@ func (ec *executionContext) _CreateContactsPayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._CreateContactsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createLeadsPayloadImplementors = []string{"CreateLeadsPayload"}
+
+func (ec *executionContext) _CreateLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateLeadsPayload")
+		case "leads":
+			out.Values[i] = ec._CreateLeadsPayload_leads(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateLeadsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createTasksPayloadImplementors = []string{"CreateTasksPayload"}
+
+func (ec *executionContext) _CreateTasksPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateTasksPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createTasksPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateTasksPayload")
+		case "tasks":
+			out.Values[i] = ec._CreateTasksPayload_tasks(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateTasksPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13478,6 +20789,87 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var customerConnectionImplementors = []string{"CustomerConnection"}
+
+func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerConnection")
+		case "edges":
+			out.Values[i] = ec._CustomerConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._CustomerConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CustomerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerEdgeImplementors = []string{"CustomerEdge"}
+
+func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerEdge")
+		case "cursor":
+			out.Values[i] = ec._CustomerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var labeledValueImplementors = []string{"LabeledValue"}
 
 func (ec *executionContext) _LabeledValue(ctx context.Context, sel ast.SelectionSet, obj *model.LabeledValue) graphql.Marshaler {
@@ -13669,6 +21061,18 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lead_status(ctx, field, obj)
 				})
+		case "notes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_notes(ctx, field, obj)
+				})
+		case "tasks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_tasks(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13718,6 +21122,87 @@ func (ec *executionContext) _LeadChange(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._LeadChange_lead(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadConnectionImplementors = []string{"LeadConnection"}
+
+func (ec *executionContext) _LeadConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LeadConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadConnection")
+		case "edges":
+			out.Values[i] = ec._LeadConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._LeadConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LeadConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadEdgeImplementors = []string{"LeadEdge"}
+
+func (ec *executionContext) _LeadEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LeadEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEdge")
+		case "cursor":
+			out.Values[i] = ec._LeadEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LeadEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13813,10 +21298,238 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "addNotes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addNotes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTasks":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTasks(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTasks":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTasks(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "linkChats":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_linkChats(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCompanies":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCompanies(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCompanies":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCompanies(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateLeads":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateLeads(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createLeadsComplex":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLeadsComplex(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var noteImplementors = []string{"Note"}
+
+func (ec *executionContext) _Note(ctx context.Context, sel ast.SelectionSet, obj *amocrm.Note) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, noteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Note")
+		case "id":
+			out.Values[i] = ec._Note_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entityId":
+			out.Values[i] = ec._Note_entityId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "noteType":
+			out.Values[i] = ec._Note_noteType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "params":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Note_params(ctx, field, obj)
+				})
+		case "text":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Note_text(ctx, field, obj)
+				})
+		case "responsibleUserId":
+			out.Values[i] = ec._Note_responsibleUserId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._Note_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedBy":
+			out.Values[i] = ec._Note_updatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Note_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Note_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accountId":
+			out.Values[i] = ec._Note_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Note_requestId(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var noteConnectionImplementors = []string{"NoteConnection"}
+
+func (ec *executionContext) _NoteConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NoteConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, noteConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NoteConnection")
+		case "edges":
+			out.Values[i] = ec._NoteConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._NoteConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NoteConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var noteEdgeImplementors = []string{"NoteEdge"}
+
+func (ec *executionContext) _NoteEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NoteEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, noteEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NoteEdge")
+		case "cursor":
+			out.Values[i] = ec._NoteEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._NoteEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14068,11 +21781,35 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_customFields(ctx, field)
 				})
+		case "tasks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tasks(ctx, field)
+				})
+		case "customers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customers(ctx, field)
+				})
+		case "tags":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tags(ctx, field)
+				})
 		case "chatLinks":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_chatLinks(ctx, field)
+				})
+		case "companies":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_companies(ctx, field)
 				})
 		case "company":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -14085,6 +21822,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_lead(ctx, field)
+				})
+		case "leads":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_leads(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -14222,6 +21965,329 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 	return out
 }
 
+var tagConnectionImplementors = []string{"TagConnection"}
+
+func (ec *executionContext) _TagConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TagConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tagConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TagConnection")
+		case "edges":
+			out.Values[i] = ec._TagConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TagConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TagConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tagEdgeImplementors = []string{"TagEdge"}
+
+func (ec *executionContext) _TagEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TagEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tagEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TagEdge")
+		case "cursor":
+			out.Values[i] = ec._TagEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TagEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var taskImplementors = []string{"Task"}
+
+func (ec *executionContext) _Task(ctx context.Context, sel ast.SelectionSet, obj *amocrm.Task) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, taskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Task")
+		case "id":
+			out.Values[i] = ec._Task_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "text":
+			out.Values[i] = ec._Task_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entityId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Task_entityId(ctx, field, obj)
+				})
+		case "entityType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Task_entityType(ctx, field, obj)
+				})
+		case "responsibleUserId":
+			out.Values[i] = ec._Task_responsibleUserId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "responsibleUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Task_responsibleUser(ctx, field, obj)
+				})
+		case "groupId":
+			out.Values[i] = ec._Task_groupId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completeTill":
+			out.Values[i] = ec._Task_completeTill(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "duration":
+			out.Values[i] = ec._Task_duration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isCompleted":
+			out.Values[i] = ec._Task_isCompleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "result":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Task_result(ctx, field, obj)
+				})
+		case "taskTypeId":
+			out.Values[i] = ec._Task_taskTypeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._Task_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedBy":
+			out.Values[i] = ec._Task_updatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Task_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Task_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accountId":
+			out.Values[i] = ec._Task_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Task_requestId(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var taskConnectionImplementors = []string{"TaskConnection"}
+
+func (ec *executionContext) _TaskConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TaskConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, taskConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TaskConnection")
+		case "edges":
+			out.Values[i] = ec._TaskConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TaskConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TaskConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var taskEdgeImplementors = []string{"TaskEdge"}
+
+func (ec *executionContext) _TaskEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TaskEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, taskEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TaskEdge")
+		case "cursor":
+			out.Values[i] = ec._TaskEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TaskEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateCompaniesPayloadImplementors = []string{"UpdateCompaniesPayload"}
+
+func (ec *executionContext) _UpdateCompaniesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateCompaniesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateCompaniesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateCompaniesPayload")
+		case "companies":
+			out.Values[i] = ec._UpdateCompaniesPayload_companies(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpdateCompaniesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateContactPayloadImplementors = []string{"UpdateContactPayload"}
 
 func (ec *executionContext) _UpdateContactPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateContactPayload) graphql.Marshaler {
@@ -14278,6 +22344,82 @@ func (ec *executionContext) _UpdateContactsPayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._UpdateContactsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateLeadsPayloadImplementors = []string{"UpdateLeadsPayload"}
+
+func (ec *executionContext) _UpdateLeadsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateLeadsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateLeadsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateLeadsPayload")
+		case "leads":
+			out.Values[i] = ec._UpdateLeadsPayload_leads(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpdateLeadsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateTasksPayloadImplementors = []string{"UpdateTasksPayload"}
+
+func (ec *executionContext) _UpdateTasksPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateTasksPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateTasksPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateTasksPayload")
+		case "tasks":
+			out.Values[i] = ec._UpdateTasksPayload_tasks(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpdateTasksPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14882,6 +23024,33 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAddNoteInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐAddNoteInputᚄ(ctx context.Context, v any) ([]*model.AddNoteInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AddNoteInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAddNoteInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐAddNoteInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNAddNoteInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐAddNoteInput(ctx context.Context, v any) (*model.AddNoteInput, error) {
+	res, err := ec.unmarshalInputAddNoteInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddNotesPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐAddNotesPayload(ctx context.Context, sel ast.SelectionSet, v *model.AddNotesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddNotesPayload!")
+		return graphql.Null
+	}
+	return ec._AddNotesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14938,6 +23107,22 @@ func (ec *executionContext) marshalNChatLink2ᚖgithubᚗcomᚋamogqlᚋamogql�
 	return ec._ChatLink(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCompany2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompanyᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Company) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompany(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCompany(ctx context.Context, sel ast.SelectionSet, v *amocrm.Company) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Company!")
@@ -14952,6 +23137,48 @@ func (ec *executionContext) marshalNCompanyChange2ᚖgithubᚗcomᚋamogqlᚋamo
 		return graphql.Null
 	}
 	return ec._CompanyChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCompanyConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyConnection(ctx context.Context, sel ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CompanyConnection!")
+		return graphql.Null
+	}
+	return ec._CompanyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCompanyEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CompanyEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompanyEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCompanyEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyEdge(ctx context.Context, sel ast.SelectionSet, v *model.CompanyEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CompanyEdge!")
+		return graphql.Null
+	}
+	return ec._CompanyEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCompanyOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyOrderField(ctx context.Context, v any) (model.CompanyOrderField, error) {
+	var res model.CompanyOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCompanyOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyOrderField(ctx context.Context, sel ast.SelectionSet, v model.CompanyOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
@@ -15028,6 +23255,33 @@ func (ec *executionContext) marshalNContactOrderField2githubᚗcomᚋamogqlᚋam
 	return v
 }
 
+func (ec *executionContext) marshalNCreateCompaniesPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateCompaniesPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateCompaniesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateCompaniesPayload!")
+		return graphql.Null
+	}
+	return ec._CreateCompaniesPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateCompanyInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateCompanyInputᚄ(ctx context.Context, v any) ([]*model.CreateCompanyInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CreateCompanyInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateCompanyInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateCompanyInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCreateCompanyInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateCompanyInput(ctx context.Context, v any) (*model.CreateCompanyInput, error) {
+	res, err := ec.unmarshalInputCreateCompanyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateContactInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateContactInputᚄ(ctx context.Context, v any) ([]*model.CreateContactInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -15053,6 +23307,79 @@ func (ec *executionContext) marshalNCreateContactsPayload2ᚖgithubᚗcomᚋamog
 		return graphql.Null
 	}
 	return ec._CreateContactsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateLeadComplexInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadComplexInputᚄ(ctx context.Context, v any) ([]*model.CreateLeadComplexInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CreateLeadComplexInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateLeadComplexInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadComplexInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCreateLeadComplexInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadComplexInput(ctx context.Context, v any) (*model.CreateLeadComplexInput, error) {
+	res, err := ec.unmarshalInputCreateLeadComplexInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateLeadInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadInputᚄ(ctx context.Context, v any) ([]*model.CreateLeadInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CreateLeadInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateLeadInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCreateLeadInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadInput(ctx context.Context, v any) (*model.CreateLeadInput, error) {
+	res, err := ec.unmarshalInputCreateLeadInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateLeadsPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._CreateLeadsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateTaskInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateTaskInputᚄ(ctx context.Context, v any) ([]*model.CreateTaskInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CreateTaskInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreateTaskInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateTaskInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCreateTaskInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateTaskInput(ctx context.Context, v any) (*model.CreateTaskInput, error) {
+	res, err := ec.unmarshalInputCreateTaskInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateTasksPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateTasksPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateTasksPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateTasksPayload!")
+		return graphql.Null
+	}
+	return ec._CreateTasksPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCustomFieldDefinition2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.CustomField) graphql.Marshaler {
@@ -15158,12 +23485,70 @@ func (ec *executionContext) unmarshalNCustomFieldValueItemInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Customer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomer2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *amocrm.Customer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Customer!")
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerConnection!")
+		return graphql.Null
+	}
+	return ec._CustomerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v *model.CustomerEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerEdge!")
+		return graphql.Null
+	}
+	return ec._CustomerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerOrderField(ctx context.Context, v any) (model.CustomerOrderField, error) {
+	var res model.CustomerOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerOrderField(ctx context.Context, sel ast.SelectionSet, v model.CustomerOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNEntityType2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx context.Context, v any) (model.EntityType, error) {
@@ -15242,6 +23627,22 @@ func (ec *executionContext) marshalNLabeledValue2ᚖgithubᚗcomᚋamogqlᚋamog
 	return ec._LabeledValue(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNLead2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Lead) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLead(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐLead(ctx context.Context, sel ast.SelectionSet, v *amocrm.Lead) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Lead!")
@@ -15256,6 +23657,53 @@ func (ec *executionContext) marshalNLeadChange2ᚖgithubᚗcomᚋamogqlᚋamogql
 		return graphql.Null
 	}
 	return ec._LeadChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadConnection(ctx context.Context, sel ast.SelectionSet, v *model.LeadConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadConnection!")
+		return graphql.Null
+	}
+	return ec._LeadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LeadEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeadEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLeadEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadEdge(ctx context.Context, sel ast.SelectionSet, v *model.LeadEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEdge!")
+		return graphql.Null
+	}
+	return ec._LeadEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeadOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadOrderField(ctx context.Context, v any) (model.LeadOrderField, error) {
+	var res model.LeadOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeadOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadOrderField(ctx context.Context, sel ast.SelectionSet, v model.LeadOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNLeadStatusFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadStatusFilter(ctx context.Context, v any) (*model.LeadStatusFilter, error) {
+	res, err := ec.unmarshalInputLeadStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNLinkChatInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLinkChatInputᚄ(ctx context.Context, v any) ([]*model.LinkChatInput, error) {
@@ -15283,6 +23731,62 @@ func (ec *executionContext) marshalNLinkChatsPayload2ᚖgithubᚗcomᚋamogqlᚋ
 		return graphql.Null
 	}
 	return ec._LinkChatsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNote2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Note) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNote2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNote2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐNote(ctx context.Context, sel ast.SelectionSet, v *amocrm.Note) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Note!")
+		return graphql.Null
+	}
+	return ec._Note(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNoteConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteConnection(ctx context.Context, sel ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NoteConnection!")
+		return graphql.Null
+	}
+	return ec._NoteConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNoteEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NoteEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNoteEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNoteEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteEdge(ctx context.Context, sel ast.SelectionSet, v *model.NoteEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NoteEdge!")
+		return graphql.Null
+	}
+	return ec._NoteEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (model.OrderDirection, error) {
@@ -15418,6 +23922,22 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNTag2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTagᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Tag) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTag2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTag2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTag(ctx context.Context, sel ast.SelectionSet, v *amocrm.Tag) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Tag!")
@@ -15426,9 +23946,97 @@ func (ec *executionContext) marshalNTag2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinte
 	return ec._Tag(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTagConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagConnection(ctx context.Context, sel ast.SelectionSet, v *model.TagConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TagConnection!")
+		return graphql.Null
+	}
+	return ec._TagConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTagEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TagEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTagEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTagEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagEdge(ctx context.Context, sel ast.SelectionSet, v *model.TagEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TagEdge!")
+		return graphql.Null
+	}
+	return ec._TagEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTagInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTagInput(ctx context.Context, v any) (*model.TagInput, error) {
 	res, err := ec.unmarshalInputTagInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTask2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTask(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTask2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTask(ctx context.Context, sel ast.SelectionSet, v *amocrm.Task) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Task!")
+		return graphql.Null
+	}
+	return ec._Task(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTaskConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskConnection(ctx context.Context, sel ast.SelectionSet, v *model.TaskConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TaskConnection!")
+		return graphql.Null
+	}
+	return ec._TaskConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTaskEdge2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaskEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTaskEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTaskEdge2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskEdge(ctx context.Context, sel ast.SelectionSet, v *model.TaskEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TaskEdge!")
+		return graphql.Null
+	}
+	return ec._TaskEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2int64(ctx context.Context, v any) (int64, error) {
@@ -15443,6 +24051,33 @@ func (ec *executionContext) marshalNTime2int64(ctx context.Context, sel ast.Sele
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUpdateCompaniesPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateCompaniesPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateCompaniesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateCompaniesPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateCompaniesPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateCompanyInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateCompanyInputᚄ(ctx context.Context, v any) ([]*model.UpdateCompanyInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.UpdateCompanyInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpdateCompanyInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateCompanyInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNUpdateCompanyInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateCompanyInput(ctx context.Context, v any) (*model.UpdateCompanyInput, error) {
+	res, err := ec.unmarshalInputUpdateCompanyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateContactInput2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateContactInput(ctx context.Context, v any) (model.UpdateContactInput, error) {
@@ -15483,6 +24118,60 @@ func (ec *executionContext) marshalNUpdateContactsPayload2ᚖgithubᚗcomᚋamog
 		return graphql.Null
 	}
 	return ec._UpdateContactsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateLeadInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateLeadInputᚄ(ctx context.Context, v any) ([]*model.UpdateLeadInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.UpdateLeadInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpdateLeadInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateLeadInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNUpdateLeadInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateLeadInput(ctx context.Context, v any) (*model.UpdateLeadInput, error) {
+	res, err := ec.unmarshalInputUpdateLeadInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateLeadsPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateLeadsPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateLeadsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateLeadsPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateLeadsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateTaskInput2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateTaskInputᚄ(ctx context.Context, v any) ([]*model.UpdateTaskInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.UpdateTaskInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpdateTaskInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateTaskInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNUpdateTaskInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateTaskInput(ctx context.Context, v any) (*model.UpdateTaskInput, error) {
+	res, err := ec.unmarshalInputUpdateTaskInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateTasksPayload2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐUpdateTasksPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpdateTasksPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateTasksPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateTasksPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.User) graphql.Marshaler {
@@ -15844,6 +24533,22 @@ func (ec *executionContext) marshalOCompany2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋ
 	return ec._Company(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOCompanyFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyFilter(ctx context.Context, v any) (*model.CompanyFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCompanyFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCompanyOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCompanyOrder(ctx context.Context, v any) (*model.CompanyOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCompanyOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOContact2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Contact) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15883,6 +24588,22 @@ func (ec *executionContext) unmarshalOContactOrder2ᚖgithubᚗcomᚋamogqlᚋam
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputContactOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCreateCompanyInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateCompanyInput(ctx context.Context, v any) (*model.CreateCompanyInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCreateCompanyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCreateContactInput2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCreateContactInput(ctx context.Context, v any) (*model.CreateContactInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCreateContactInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -15954,6 +24675,38 @@ func (ec *executionContext) marshalOCustomer2ᚕᚖgithubᚗcomᚋamogqlᚋamogq
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerFilter(ctx context.Context, v any) (*model.CustomerFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐCustomerOrder(ctx context.Context, v any) (*model.CustomerOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEntityType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx context.Context, v any) (*model.EntityType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.EntityType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEntityType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐEntityType(ctx context.Context, sel ast.SelectionSet, v *model.EntityType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
@@ -16044,6 +24797,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOIntRange2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐIntRange(ctx context.Context, v any) (*model.IntRange, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIntRange(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
 	if v == nil {
 		return nil, nil
@@ -16086,6 +24847,74 @@ func (ec *executionContext) marshalOLead2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋint
 		return graphql.Null
 	}
 	return ec._Lead(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLeadFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadFilter(ctx context.Context, v any) (*model.LeadFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLeadFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOLeadOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadOrder(ctx context.Context, v any) (*model.LeadOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLeadOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOLeadStatusFilter2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadStatusFilterᚄ(ctx context.Context, v any) ([]*model.LeadStatusFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LeadStatusFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLeadStatusFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐLeadStatusFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalONote2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Note) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNote2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalONoteType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteType(ctx context.Context, v any) (*model.NoteType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.NoteType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalONoteType2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteType(ctx context.Context, sel ast.SelectionSet, v *model.NoteType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOPipeline2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *amocrm.Pipeline) graphql.Marshaler {
@@ -16201,6 +25030,33 @@ func (ec *executionContext) unmarshalOTagInput2ᚕᚖgithubᚗcomᚋamogqlᚋamo
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx context.Context, sel ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTask2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTask(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTaskFilter2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskFilter(ctx context.Context, v any) (*model.TaskFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTaskFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖint64(ctx context.Context, v any) (*int64, error) {

@@ -56,9 +56,17 @@ func (MutationArguments) MutateOperationContext(ctx context.Context, opCtx *grap
 // field; TestMutationArgParsersCoverSchema keeps the table whole.
 func mutationArgParsers(ec *executionContext) map[string]func(context.Context, map[string]any) (map[string]any, error) {
 	return map[string]func(context.Context, map[string]any) (map[string]any, error){
-		"createContacts": ec.field_Mutation_createContacts_args,
-		"updateContacts": ec.field_Mutation_updateContacts_args,
-		"updateContact":  ec.field_Mutation_updateContact_args,
-		"linkChats":      ec.field_Mutation_linkChats_args,
+		"createContacts":     ec.field_Mutation_createContacts_args,
+		"updateContacts":     ec.field_Mutation_updateContacts_args,
+		"updateContact":      ec.field_Mutation_updateContact_args,
+		"linkChats":          ec.field_Mutation_linkChats_args,
+		"createLeads":        ec.field_Mutation_createLeads_args,
+		"updateLeads":        ec.field_Mutation_updateLeads_args,
+		"createLeadsComplex": ec.field_Mutation_createLeadsComplex_args,
+		"createCompanies":    ec.field_Mutation_createCompanies_args,
+		"updateCompanies":    ec.field_Mutation_updateCompanies_args,
+		"addNotes":           ec.field_Mutation_addNotes_args,
+		"createTasks":        ec.field_Mutation_createTasks_args,
+		"updateTasks":        ec.field_Mutation_updateTasks_args,
 	}
 }

@@ -13,6 +13,76 @@ import (
 	"github.com/amogql/amogql/internal/amocrm"
 )
 
+// A note to add: one item of POST /api/v4/{entity}/notes.
+type AddNoteInput struct {
+	// The id of the entity to add the note to.
+	EntityID int `json:"entityId"`
+	// The note's type; COMMON when omitted.
+	NoteType *NoteType `json:"noteType,omitempty"`
+	// The note's text: params.text, merged into params when both are given.
+	Text *string `json:"text,omitempty"`
+	// The type's parameters as amoCRM takes them (see NoteType); a JSON object.
+	Params json.RawMessage `json:"params,omitempty"`
+	// Echoed back on the payload's notes and userErrors; defaults to the item's index.
+	RequestID *string `json:"requestId,omitempty"`
+}
+
+// What addNotes did. It always answers: the notes written, and a userError for every item that was not, or may have been.
+type AddNotesPayload struct {
+	// The added notes, loaded in full after the write, in input order; items with a userError are left out.
+	Notes []*amocrm.Note `json:"notes,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was added and read back.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A page of companies as a Relay connection; amoCRM gives no totals, so there is no totalCount.
+type CompanyConnection struct {
+	// The page's companies, each with its cursor.
+	Edges []*CompanyEdge `json:"edges"`
+	// The page's companies without cursors: the same objects as edges' nodes.
+	Nodes []*amocrm.Company `json:"nodes"`
+	// Where the page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A company in a page of the companies list, with its cursor.
+type CompanyEdge struct {
+	// An opaque cursor to this item, valid only for the same query, filter and orderBy: pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The company.
+	Node *amocrm.Company `json:"node"`
+}
+
+// Filters amoCRM applies to the companies list (filter[...] in v4).
+type CompanyFilter struct {
+	// Only companies with one of these ids (filter[id], at most 250).
+	Ids []int `json:"ids,omitempty"`
+	// Only companies named one of these (filter[name], at most 250 names of up to 255 characters).
+	Names []string `json:"names,omitempty"`
+	// Only companies created within this range (filter[created_at]).
+	CreatedAt *TimeRange `json:"createdAt,omitempty"`
+	// Only companies last changed within this range (filter[updated_at]).
+	UpdatedAt *TimeRange `json:"updatedAt,omitempty"`
+	// Only companies whose nearest open task is due within this range (filter[closest_task_at]).
+	ClosestTaskAt *TimeRange `json:"closestTaskAt,omitempty"`
+	// Only companies whose responsible user is one of these (filter[responsible_user_id]).
+	ResponsibleUserIds []int `json:"responsibleUserIds,omitempty"`
+	// Only companies created by one of these users (filter[created_by]).
+	CreatedBy []int `json:"createdBy,omitempty"`
+	// Only companies last changed by one of these users (filter[updated_by]).
+	UpdatedBy []int `json:"updatedBy,omitempty"`
+	// Custom field conditions, all of which must hold (filter[custom_fields_values] in v4); at most 20.
+	CustomFields []*CustomFieldFilter `json:"customFields,omitempty"`
+}
+
+// The order of the companies list: one field, amoCRM's order[field]=asc|desc.
+type CompanyOrder struct {
+	// The field to sort by.
+	Field CompanyOrderField `json:"field"`
+	// Ascending or descending.
+	Direction OrderDirection `json:"direction"`
+}
+
 // Filters amoCRM applies to the contacts list (filter[...] in v4).
 type ContactFilter struct {
 	// Only contacts with one of these ids (filter[id], at most 250).
@@ -41,6 +111,38 @@ type ContactOrder struct {
 	Field ContactOrderField `json:"field"`
 	// Ascending or descending.
 	Direction OrderDirection `json:"direction"`
+}
+
+// What createCompanies did. It always answers: the companies written, and a userError for every item that was not, or may have been.
+type CreateCompaniesPayload struct {
+	// The created companies, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written.
+	Companies []*amocrm.Company `json:"companies,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was created and read back. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A company to create: one item of POST /api/v4/companies. amoCRM requires no field.
+type CreateCompanyInput struct {
+	// The company's name, up to 255 characters.
+	Name *string `json:"name,omitempty"`
+	// The id of the user responsible for the company.
+	ResponsibleUserID *int `json:"responsibleUserId,omitempty"`
+	// The id of the user to record as the company's creator.
+	CreatedBy *int `json:"createdBy,omitempty"`
+	// The id of the user to record as the company's last editor.
+	UpdatedBy *int `json:"updatedBy,omitempty"`
+	// The creation time to record (sent to amoCRM as Unix seconds).
+	CreatedAt *int64 `json:"createdAt,omitempty"`
+	// The last-change time to record (sent to amoCRM as Unix seconds).
+	UpdatedAt *int64 `json:"updatedAt,omitempty"`
+	// Values of the company's custom fields: phones, emails, address, …
+	CustomFieldsValues []*CustomFieldValueInput `json:"customFieldsValues,omitempty"`
+	// Tags to attach, by id or name (amoCRM's tags_to_add).
+	TagsToAdd []*TagInput `json:"tagsToAdd,omitempty"`
+	// The company's whole tag set (amoCRM's _embedded.tags); when given, amoCRM ignores tagsToAdd.
+	Tags []*TagInput `json:"tags,omitempty"`
+	// Echoed back by amoCRM and on the payload's userErrors; defaults to the item's index.
+	RequestID *string `json:"requestId,omitempty"`
 }
 
 // A contact to create: one item of POST /api/v4/contacts. amoCRM requires no
@@ -77,6 +179,92 @@ type CreateContactsPayload struct {
 	// The created contacts, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written.
 	Contacts []*amocrm.Contact `json:"contacts,omitempty"`
 	// One entry per problem, naming its input item by index and requestId; empty when every item was created and read back. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// One item of createLeadsComplex: a new lead with its new contact and company.
+type CreateLeadComplexInput struct {
+	// The lead; its contactIds and companyId must be left out (the new ones are contact and company). Its requestId names the item.
+	Lead *CreateLeadInput `json:"lead"`
+	// The new contact to create and link to the lead; none when left out.
+	Contact *CreateContactInput `json:"contact,omitempty"`
+	// The new company to create and link to the lead (and to the contact); none when left out.
+	Company *CreateCompanyInput `json:"company,omitempty"`
+}
+
+// A lead to create: one item of POST /api/v4/leads. amoCRM requires no field;
+// a lead without pipelineId and statusId starts in the first stage of the main
+// pipeline, one with only statusId moves to that stage's pipeline.
+type CreateLeadInput struct {
+	// The lead's name, up to 255 characters.
+	Name *string `json:"name,omitempty"`
+	// The sale amount, 0 or more, in whole units of the account's currency.
+	Price *int `json:"price,omitempty"`
+	// The stage to put the lead in; 142 is won, 143 is lost.
+	StatusID *int `json:"statusId,omitempty"`
+	// The pipeline to put the lead in.
+	PipelineID *int `json:"pipelineId,omitempty"`
+	// Why the lead was lost, with statusId 143.
+	LossReasonID *int `json:"lossReasonId,omitempty"`
+	// The id of the user responsible for the lead.
+	ResponsibleUserID *int `json:"responsibleUserId,omitempty"`
+	// The id of the user to record as the lead's creator.
+	CreatedBy *int `json:"createdBy,omitempty"`
+	// The id of the user to record as the lead's last editor.
+	UpdatedBy *int `json:"updatedBy,omitempty"`
+	// The creation time to record (sent to amoCRM as Unix seconds).
+	CreatedAt *int64 `json:"createdAt,omitempty"`
+	// The last-change time to record (sent to amoCRM as Unix seconds).
+	UpdatedAt *int64 `json:"updatedAt,omitempty"`
+	// The closing time to record, for a lead created won or lost.
+	ClosedAt *int64 `json:"closedAt,omitempty"`
+	// Values of the lead's custom fields.
+	CustomFieldsValues []*CustomFieldValueInput `json:"customFieldsValues,omitempty"`
+	// Tags to attach, by id or name (amoCRM's tags_to_add).
+	TagsToAdd []*TagInput `json:"tagsToAdd,omitempty"`
+	// The lead's whole tag set (amoCRM's _embedded.tags); when given, amoCRM ignores tagsToAdd.
+	Tags []*TagInput `json:"tags,omitempty"`
+	// Existing contacts to link to the lead (amoCRM's _embedded.contacts); the first is the main contact.
+	ContactIds []int `json:"contactIds,omitempty"`
+	// An existing company to link to the lead (amoCRM's _embedded.companies).
+	CompanyID *int `json:"companyId,omitempty"`
+	// Echoed back by amoCRM and on the payload's userErrors; defaults to the item's index.
+	RequestID *string `json:"requestId,omitempty"`
+}
+
+// What createLeads or createLeadsComplex did. It always answers: the leads written, and a userError for every item that was not, or may have been.
+type CreateLeadsPayload struct {
+	// The created leads, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written.
+	Leads []*amocrm.Lead `json:"leads,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was created and read back. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A task to create: one item of POST /api/v4/tasks.
+type CreateTaskInput struct {
+	// What is to be done; amoCRM requires it.
+	Text string `json:"text"`
+	// The deadline; amoCRM requires it.
+	CompleteTill int64 `json:"completeTill"`
+	// The id of the entity the task is about; needs entityType.
+	EntityID *int `json:"entityId,omitempty"`
+	// The type of the entity the task is about; needs entityId.
+	EntityType *EntityType `json:"entityType,omitempty"`
+	// The id of the user who must do the task; the token's user when omitted.
+	ResponsibleUserID *int `json:"responsibleUserId,omitempty"`
+	// The task's type: 1 a call (the default), 2 a meeting, or the account's own.
+	TaskTypeID *int `json:"taskTypeId,omitempty"`
+	// How long the task takes, in seconds.
+	Duration *int `json:"duration,omitempty"`
+	// Echoed back on the payload's tasks and userErrors; defaults to the item's index.
+	RequestID *string `json:"requestId,omitempty"`
+}
+
+// What createTasks did. It always answers: the tasks written, and a userError for every item that was not, or may have been.
+type CreateTasksPayload struct {
+	// The created tasks, loaded in full after the write, in input order; items with a userError are left out.
+	Tasks []*amocrm.Task `json:"tasks,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was created and read back.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -125,6 +313,64 @@ type CustomFieldValueItemInput struct {
 	CatalogElementID *int `json:"catalogElementId,omitempty"`
 }
 
+// A page of customers as a Relay connection; amoCRM gives no totals.
+type CustomerConnection struct {
+	// The page's customers, each with its cursor.
+	Edges []*CustomerEdge `json:"edges"`
+	// The page's customers without cursors.
+	Nodes []*amocrm.Customer `json:"nodes"`
+	// Where the page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A customer with its cursor.
+type CustomerEdge struct {
+	// An opaque cursor to this item, valid only for the same query, filter and orderBy.
+	Cursor string `json:"cursor"`
+	// The customer.
+	Node *amocrm.Customer `json:"node"`
+}
+
+// Filters amoCRM applies to the customers list (filter[...] in v4).
+type CustomerFilter struct {
+	// Only customers with one of these ids (filter[id], at most 250).
+	Ids []int `json:"ids,omitempty"`
+	// Only customers named one of these (filter[name], at most 250).
+	Names []string `json:"names,omitempty"`
+	// Only customers created within this range (filter[created_at]).
+	CreatedAt *TimeRange `json:"createdAt,omitempty"`
+	// Only customers last changed within this range (filter[updated_at]).
+	UpdatedAt *TimeRange `json:"updatedAt,omitempty"`
+	// Only customers whose nearest open task is due within this range (filter[closest_task_at]).
+	ClosestTaskAt *TimeRange `json:"closestTaskAt,omitempty"`
+	// Only customers whose next purchase is expected within this range (filter[next_date]).
+	NextDate *TimeRange `json:"nextDate,omitempty"`
+	// Only customers whose responsible user is one of these (filter[responsible_user_id]).
+	ResponsibleUserIds []int `json:"responsibleUserIds,omitempty"`
+	// Only customers created by one of these users (filter[created_by]).
+	CreatedBy []int `json:"createdBy,omitempty"`
+	// Only customers last changed by one of these users (filter[updated_by]).
+	UpdatedBy []int `json:"updatedBy,omitempty"`
+	// Custom field conditions, all of which must hold; at most 20.
+	CustomFields []*CustomFieldFilter `json:"customFields,omitempty"`
+}
+
+// The order of the customers list: one field, amoCRM's order[field]=asc|desc.
+type CustomerOrder struct {
+	// The field to sort by.
+	Field CustomerOrderField `json:"field"`
+	// Ascending or descending.
+	Direction OrderDirection `json:"direction"`
+}
+
+// A range of whole numbers, both bounds inclusive; a bound left out is open.
+type IntRange struct {
+	// The lowest value, inclusive.
+	From *int `json:"from,omitempty"`
+	// The highest value, inclusive.
+	To *int `json:"to,omitempty"`
+}
+
 // One value of a multitext field (a phone or an email) with its label: the
 // enum code amoCRM keeps beside it (WORK, MOB, PRIV, …).
 type LabeledValue struct {
@@ -134,6 +380,71 @@ type LabeledValue struct {
 	Label *string `json:"label,omitempty"`
 	// The enum id amoCRM sent with the value, if any.
 	EnumID *int `json:"enumId,omitempty"`
+}
+
+// A page of leads as a Relay connection; amoCRM gives no totals, so there is no totalCount.
+type LeadConnection struct {
+	// The page's leads, each with its cursor.
+	Edges []*LeadEdge `json:"edges"`
+	// The page's leads without cursors: the same objects as edges' nodes.
+	Nodes []*amocrm.Lead `json:"nodes"`
+	// Where the page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A lead in a page of the leads list, with its cursor.
+type LeadEdge struct {
+	// An opaque cursor to this item, valid only for the same query, filter and orderBy: pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The lead.
+	Node *amocrm.Lead `json:"node"`
+}
+
+// Filters amoCRM applies to the leads list (filter[...] in v4).
+type LeadFilter struct {
+	// Only leads with one of these ids (filter[id], at most 250).
+	Ids []int `json:"ids,omitempty"`
+	// Only leads named one of these (filter[name], at most 250 names of up to 255 characters).
+	Names []string `json:"names,omitempty"`
+	// Only leads whose sale amount is within this range, inclusive (filter[price]).
+	Price *IntRange `json:"price,omitempty"`
+	// Only leads in one of these stages (filter[statuses]); a pair without
+	// statusId means the whole pipeline. At most 250 pairs.
+	Statuses []*LeadStatusFilter `json:"statuses,omitempty"`
+	// Only leads in one of these pipelines (filter[pipeline_id], at most 250).
+	PipelineIds []int `json:"pipelineIds,omitempty"`
+	// Only leads created within this range (filter[created_at]).
+	CreatedAt *TimeRange `json:"createdAt,omitempty"`
+	// Only leads last changed within this range (filter[updated_at]).
+	UpdatedAt *TimeRange `json:"updatedAt,omitempty"`
+	// Only leads closed (won or lost) within this range (filter[closed_at]).
+	ClosedAt *TimeRange `json:"closedAt,omitempty"`
+	// Only leads whose nearest open task is due within this range (filter[closest_task_at]).
+	ClosestTaskAt *TimeRange `json:"closestTaskAt,omitempty"`
+	// Only leads whose responsible user is one of these (filter[responsible_user_id]).
+	ResponsibleUserIds []int `json:"responsibleUserIds,omitempty"`
+	// Only leads created by one of these users (filter[created_by]).
+	CreatedBy []int `json:"createdBy,omitempty"`
+	// Only leads last changed by one of these users (filter[updated_by]).
+	UpdatedBy []int `json:"updatedBy,omitempty"`
+	// Custom field conditions, all of which must hold (filter[custom_fields_values] in v4); at most 20.
+	CustomFields []*CustomFieldFilter `json:"customFields,omitempty"`
+}
+
+// The order of the leads list: one field, amoCRM's order[field]=asc|desc.
+type LeadOrder struct {
+	// The field to sort by.
+	Field LeadOrderField `json:"field"`
+	// Ascending or descending.
+	Direction OrderDirection `json:"direction"`
+}
+
+// A stage of a pipeline to filter leads by.
+type LeadStatusFilter struct {
+	// The pipeline's id.
+	PipelineID int `json:"pipelineId"`
+	// The stage's id in that pipeline; leave it out for every stage of the pipeline.
+	StatusID *int `json:"statusId,omitempty"`
 }
 
 // A chat to link to a contact: one item of POST /api/v4/contacts/chats.
@@ -164,6 +475,24 @@ type LinkChatsPayload struct {
 type Mutation struct {
 }
 
+// A page of an entity's notes as a Relay connection.
+type NoteConnection struct {
+	// The page's notes, each with its cursor.
+	Edges []*NoteEdge `json:"edges"`
+	// The page's notes without cursors.
+	Nodes []*amocrm.Note `json:"nodes"`
+	// Where the page sits in the entity's notes; hasNextPage costs no call.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A note with its cursor.
+type NoteEdge struct {
+	// An opaque cursor to this item: pass it as after to the same field of the same entity.
+	Cursor string `json:"cursor"`
+	// The note.
+	Node *amocrm.Note `json:"node"`
+}
+
 // The read side: contacts, leads and companies by id, the contacts list and
 // chat links. Reads are batched and cached per operation: an object the
 // operation reaches twice is read from amoCRM once.
@@ -186,6 +515,24 @@ type Query struct {
 type Subscription struct {
 }
 
+// A page of a tag dictionary as a Relay connection.
+type TagConnection struct {
+	// The page's tags, each with its cursor.
+	Edges []*TagEdge `json:"edges"`
+	// The page's tags without cursors.
+	Nodes []*amocrm.Tag `json:"nodes"`
+	// Where the page sits in the dictionary.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A tag with its cursor.
+type TagEdge struct {
+	// An opaque cursor to this item, valid only for the same entity and query.
+	Cursor string `json:"cursor"`
+	// The tag.
+	Node *amocrm.Tag `json:"node"`
+}
+
 // Identifies a tag to add or remove: by id or by name (one of them is required,
 // as amoCRM's tags_to_add and tags_to_delete require). An item with neither is
 // reported in userErrors with code INVALID_TAG, and nothing is written.
@@ -196,6 +543,46 @@ type TagInput struct {
 	Name *string `json:"name,omitempty"`
 }
 
+// A page of tasks as a Relay connection; amoCRM gives no totals.
+type TaskConnection struct {
+	// The page's tasks, each with its cursor.
+	Edges []*TaskEdge `json:"edges"`
+	// The page's tasks without cursors.
+	Nodes []*amocrm.Task `json:"nodes"`
+	// Where the page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A task with its cursor.
+type TaskEdge struct {
+	// An opaque cursor to this item, valid only for the same query: pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The task.
+	Node *amocrm.Task `json:"node"`
+}
+
+// Filters amoCRM applies to the tasks list (filter[...] in v4).
+type TaskFilter struct {
+	// Only tasks with one of these ids (filter[id], at most 250).
+	Ids []int `json:"ids,omitempty"`
+	// Only tasks about entities of this type (filter[entity_type]); entityIds needs it.
+	EntityType *EntityType `json:"entityType,omitempty"`
+	// Only tasks about one of these entities of entityType (filter[entity_id], at most 250).
+	EntityIds []int `json:"entityIds,omitempty"`
+	// Only tasks one of these users must do (filter[responsible_user_id]).
+	ResponsibleUserIds []int `json:"responsibleUserIds,omitempty"`
+	// Only done tasks (true) or open ones (false) (filter[is_completed]).
+	IsCompleted *bool `json:"isCompleted,omitempty"`
+	// Only tasks due within this range (filter[complete_till][from] and [to]).
+	CompleteTill *TimeRange `json:"completeTill,omitempty"`
+	// Only tasks of these types (filter[task_type]): 1 a call, 2 a meeting, or the account's own.
+	TaskTypeIds []int `json:"taskTypeIds,omitempty"`
+	// Only tasks created by one of these users (filter[created_by]).
+	CreatedBy []int `json:"createdBy,omitempty"`
+	// Only tasks last changed within this range (filter[updated_at]).
+	UpdatedAt *TimeRange `json:"updatedAt,omitempty"`
+}
+
 // An inclusive time range, amoCRM's filter[field][from] and [to]; either bound
 // may be omitted. A from later than to is refused with BAD_USER_INPUT before any
 // amoCRM call.
@@ -204,6 +591,45 @@ type TimeRange struct {
 	From *int64 `json:"from,omitempty"`
 	// The latest instant, inclusive: an RFC 3339 string or Unix seconds.
 	To *int64 `json:"to,omitempty"`
+}
+
+// What updateCompanies did. It always answers: the companies written, and a userError for every item that was not, or may have been.
+type UpdateCompaniesPayload struct {
+	// The updated companies, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written.
+	Companies []*amocrm.Company `json:"companies,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to one company: an item of PATCH /api/v4/companies. Only the fields
+// given change; a field left out or null keeps its value.
+type UpdateCompanyInput struct {
+	// The id of the company to change.
+	ID int `json:"id"`
+	// The new name, up to 255 characters.
+	Name *string `json:"name,omitempty"`
+	// The id of the new responsible user.
+	ResponsibleUserID *int `json:"responsibleUserId,omitempty"`
+	// The id of the user to record as the company's creator.
+	CreatedBy *int `json:"createdBy,omitempty"`
+	// The id of the user to record as the company's last editor.
+	UpdatedBy *int `json:"updatedBy,omitempty"`
+	// The creation time to record (sent to amoCRM as Unix seconds).
+	CreatedAt *int64 `json:"createdAt,omitempty"`
+	// The last-change time to record (sent to amoCRM as Unix seconds).
+	UpdatedAt *int64 `json:"updatedAt,omitempty"`
+	// The custom fields to change; fields not listed keep their values.
+	CustomFieldsValues []*CustomFieldValueInput `json:"customFieldsValues,omitempty"`
+	// Tags to attach, by id or name (amoCRM's tags_to_add); the company's other tags stay.
+	TagsToAdd []*TagInput `json:"tagsToAdd,omitempty"`
+	// Tags to detach, by id or name (amoCRM's tags_to_delete).
+	TagsToDelete []*TagInput `json:"tagsToDelete,omitempty"`
+	// The company's whole tag set (amoCRM's _embedded.tags), replacing the tags
+	// it has; [] removes them all, null or leaving it out keeps them. When given,
+	// amoCRM ignores tagsToAdd and tagsToDelete.
+	Tags []*TagInput `json:"tags,omitempty"`
+	// Echoed back by amoCRM and on the payload's userErrors; defaults to the item's index.
+	RequestID *string `json:"requestId,omitempty"`
 }
 
 // Changes to one contact: an item of PATCH /api/v4/contacts, or the body of
@@ -255,6 +681,89 @@ type UpdateContactsPayload struct {
 	// The updated contacts, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written.
 	Contacts []*amocrm.Contact `json:"contacts,omitempty"`
 	// One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to one lead: an item of PATCH /api/v4/leads. Only the fields given
+// change; a field left out or null keeps its value.
+type UpdateLeadInput struct {
+	// The id of the lead to change.
+	ID int `json:"id"`
+	// The new name, up to 255 characters.
+	Name *string `json:"name,omitempty"`
+	// The new sale amount, 0 or more.
+	Price *int `json:"price,omitempty"`
+	// The stage to move the lead to; 142 closes it as won, 143 as lost.
+	StatusID *int `json:"statusId,omitempty"`
+	// The pipeline to move the lead to; without statusId, to its first stage.
+	PipelineID *int `json:"pipelineId,omitempty"`
+	// Why the lead was lost, with statusId 143.
+	LossReasonID *int `json:"lossReasonId,omitempty"`
+	// The id of the new responsible user.
+	ResponsibleUserID *int `json:"responsibleUserId,omitempty"`
+	// The id of the user to record as the lead's creator.
+	CreatedBy *int `json:"createdBy,omitempty"`
+	// The id of the user to record as the lead's last editor.
+	UpdatedBy *int `json:"updatedBy,omitempty"`
+	// The creation time to record (sent to amoCRM as Unix seconds).
+	CreatedAt *int64 `json:"createdAt,omitempty"`
+	// The last-change time to record (sent to amoCRM as Unix seconds).
+	UpdatedAt *int64 `json:"updatedAt,omitempty"`
+	// The closing time to record.
+	ClosedAt *int64 `json:"closedAt,omitempty"`
+	// The custom fields to change; fields not listed keep their values.
+	CustomFieldsValues []*CustomFieldValueInput `json:"customFieldsValues,omitempty"`
+	// Tags to attach, by id or name (amoCRM's tags_to_add); the lead's other tags stay.
+	TagsToAdd []*TagInput `json:"tagsToAdd,omitempty"`
+	// Tags to detach, by id or name (amoCRM's tags_to_delete).
+	TagsToDelete []*TagInput `json:"tagsToDelete,omitempty"`
+	// The lead's whole tag set (amoCRM's _embedded.tags), replacing the tags it
+	// has; [] removes them all, null or leaving it out keeps them. When given,
+	// amoCRM ignores tagsToAdd and tagsToDelete.
+	Tags []*TagInput `json:"tags,omitempty"`
+	// Echoed back by amoCRM and on the payload's userErrors; defaults to the item's index.
+	RequestID *string `json:"requestId,omitempty"`
+}
+
+// What updateLeads did. It always answers: the leads written, and a userError for every item that was not, or may have been.
+type UpdateLeadsPayload struct {
+	// The updated leads, loaded in full after the write, in input order; items with a userError are left out, so it is empty when nothing was written.
+	Leads []*amocrm.Lead `json:"leads,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back. The code says what a retry needs.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to one task: an item of PATCH /api/v4/tasks. Only the fields given change.
+type UpdateTaskInput struct {
+	// The id of the task to change.
+	ID int `json:"id"`
+	// The new text.
+	Text *string `json:"text,omitempty"`
+	// The new deadline.
+	CompleteTill *int64 `json:"completeTill,omitempty"`
+	// The id of the entity the task is now about; needs entityType.
+	EntityID *int `json:"entityId,omitempty"`
+	// The type of the entity the task is now about; needs entityId.
+	EntityType *EntityType `json:"entityType,omitempty"`
+	// The id of the new responsible user.
+	ResponsibleUserID *int `json:"responsibleUserId,omitempty"`
+	// The task's new type.
+	TaskTypeID *int `json:"taskTypeId,omitempty"`
+	// The new duration in seconds.
+	Duration *int `json:"duration,omitempty"`
+	// true completes the task, false opens it again.
+	IsCompleted *bool `json:"isCompleted,omitempty"`
+	// The outcome to record, usually with isCompleted: true.
+	Result *string `json:"result,omitempty"`
+	// Echoed back on the payload's tasks and userErrors; defaults to the item's index.
+	RequestID *string `json:"requestId,omitempty"`
+}
+
+// What updateTasks did. It always answers: the tasks written, and a userError for every item that was not, or may have been.
+type UpdateTasksPayload struct {
+	// The updated tasks, loaded in full after the write, in input order; items with a userError are left out.
+	Tasks []*amocrm.Task `json:"tasks,omitempty"`
+	// One entry per problem, naming its input item by index and requestId; empty when every item was updated and read back.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -379,6 +888,64 @@ func (e ChangeAction) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The fields amoCRM can sort the companies list by.
+type CompanyOrderField string
+
+const (
+	// By the time of the last change (order[updated_at]).
+	CompanyOrderFieldUpdatedAt CompanyOrderField = "UPDATED_AT"
+	// By id (order[id]).
+	CompanyOrderFieldID CompanyOrderField = "ID"
+)
+
+var AllCompanyOrderField = []CompanyOrderField{
+	CompanyOrderFieldUpdatedAt,
+	CompanyOrderFieldID,
+}
+
+func (e CompanyOrderField) IsValid() bool {
+	switch e {
+	case CompanyOrderFieldUpdatedAt, CompanyOrderFieldID:
+		return true
+	}
+	return false
+}
+
+func (e CompanyOrderField) String() string {
+	return string(e)
+}
+
+func (e *CompanyOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CompanyOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CompanyOrderField", str)
+	}
+	return nil
+}
+
+func (e CompanyOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CompanyOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CompanyOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The fields amoCRM can sort the contacts list by.
 type ContactOrderField string
 
@@ -432,6 +999,64 @@ func (e *ContactOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e ContactOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The fields amoCRM can sort the customers list by.
+type CustomerOrderField string
+
+const (
+	// By the time of the last change (order[updated_at]).
+	CustomerOrderFieldUpdatedAt CustomerOrderField = "UPDATED_AT"
+	// By id (order[id]).
+	CustomerOrderFieldID CustomerOrderField = "ID"
+)
+
+var AllCustomerOrderField = []CustomerOrderField{
+	CustomerOrderFieldUpdatedAt,
+	CustomerOrderFieldID,
+}
+
+func (e CustomerOrderField) IsValid() bool {
+	switch e {
+	case CustomerOrderFieldUpdatedAt, CustomerOrderFieldID:
+		return true
+	}
+	return false
+}
+
+func (e CustomerOrderField) String() string {
+	return string(e)
+}
+
+func (e *CustomerOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CustomerOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CustomerOrderField", str)
+	}
+	return nil
+}
+
+func (e CustomerOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CustomerOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CustomerOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -496,6 +1121,149 @@ func (e *EntityType) UnmarshalJSON(b []byte) error {
 }
 
 func (e EntityType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The fields amoCRM can sort the leads list by.
+type LeadOrderField string
+
+const (
+	// By the time of the last change (order[updated_at]).
+	LeadOrderFieldUpdatedAt LeadOrderField = "UPDATED_AT"
+	// By the creation time (order[created_at]).
+	LeadOrderFieldCreatedAt LeadOrderField = "CREATED_AT"
+	// By id (order[id]).
+	LeadOrderFieldID LeadOrderField = "ID"
+)
+
+var AllLeadOrderField = []LeadOrderField{
+	LeadOrderFieldUpdatedAt,
+	LeadOrderFieldCreatedAt,
+	LeadOrderFieldID,
+}
+
+func (e LeadOrderField) IsValid() bool {
+	switch e {
+	case LeadOrderFieldUpdatedAt, LeadOrderFieldCreatedAt, LeadOrderFieldID:
+		return true
+	}
+	return false
+}
+
+func (e LeadOrderField) String() string {
+	return string(e)
+}
+
+func (e *LeadOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LeadOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LeadOrderField", str)
+	}
+	return nil
+}
+
+func (e LeadOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LeadOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LeadOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The note types amoCRM's notes API documents for adding notes.
+type NoteType string
+
+const (
+	// A comment; params {text}.
+	NoteTypeCommon NoteType = "COMMON"
+	// An incoming call; params {uniq, duration, source, link, phone, …}.
+	NoteTypeCallIn NoteType = "CALL_IN"
+	// An outgoing call; params as for CALL_IN.
+	NoteTypeCallOut NoteType = "CALL_OUT"
+	// A message from an integration; params {service, text}.
+	NoteTypeServiceMessage NoteType = "SERVICE_MESSAGE"
+	// A message from an integration shown expanded; params {service, text}.
+	NoteTypeExtendedServiceMessage NoteType = "EXTENDED_SERVICE_MESSAGE"
+	// A cashier's message; params {status, text}.
+	NoteTypeMessageCashier NoteType = "MESSAGE_CASHIER"
+	// A place; params {text, address, longitude, latitude}.
+	NoteTypeGeolocation NoteType = "GEOLOCATION"
+	// An incoming SMS; params {text, phone}.
+	NoteTypeSmsIn NoteType = "SMS_IN"
+	// An outgoing SMS; params {text, phone}.
+	NoteTypeSmsOut NoteType = "SMS_OUT"
+	// A file; params {file_uuid, version_uuid, file_name}.
+	NoteTypeAttachment NoteType = "ATTACHMENT"
+)
+
+var AllNoteType = []NoteType{
+	NoteTypeCommon,
+	NoteTypeCallIn,
+	NoteTypeCallOut,
+	NoteTypeServiceMessage,
+	NoteTypeExtendedServiceMessage,
+	NoteTypeMessageCashier,
+	NoteTypeGeolocation,
+	NoteTypeSmsIn,
+	NoteTypeSmsOut,
+	NoteTypeAttachment,
+}
+
+func (e NoteType) IsValid() bool {
+	switch e {
+	case NoteTypeCommon, NoteTypeCallIn, NoteTypeCallOut, NoteTypeServiceMessage, NoteTypeExtendedServiceMessage, NoteTypeMessageCashier, NoteTypeGeolocation, NoteTypeSmsIn, NoteTypeSmsOut, NoteTypeAttachment:
+		return true
+	}
+	return false
+}
+
+func (e NoteType) String() string {
+	return string(e)
+}
+
+func (e *NoteType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NoteType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NoteType", str)
+	}
+	return nil
+}
+
+func (e NoteType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NoteType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NoteType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -88,4 +88,38 @@ var CostQueries = []CostQuery{
 		Query: `{ contacts(first: 50) { nodes { name responsibleUser { name } leads { name price pipeline { name } status { name color } responsibleUser { name } } } } }`,
 		Calls: 4, Minimum: 4, Sequential: 3,
 	},
+	{
+		// The contact card: the contact, then its notes, its open tasks
+		// (GET /api/v4/tasks?filter[entity_type]=contacts&filter[entity_id][]=…)
+		// and the user list side by side.
+		Name:  "contact card: a contact with its 5 newest notes and open tasks with their responsible user",
+		Bench: "ContactCard",
+		Query: `{ contact(id: 3) { name phones notes(first: 5) { nodes { noteType text createdAt } pageInfo { hasNextPage } } tasks(isCompleted: false) { text completeTill responsibleUser { name } } } }`,
+		Calls: 4, Minimum: 4, Sequential: 2,
+	},
+	{
+		// Notes and tasks of a whole page share one call each, whatever
+		// the page's size (up to 250 notes and 250 tasks).
+		Name:  "50 contacts with their notes and tasks",
+		Bench: "ContactsNotesTasks",
+		Query: `{ contacts(first: 50) { nodes { name notes(first: 3) { nodes { text } } tasks { text isCompleted } } } }`,
+		Calls: 3, Minimum: 3, Sequential: 2,
+	},
+	{
+		// The leads board: one leads call for a whole pipeline, then the
+		// account's users and pipelines, read side by side once for the
+		// whole page (METADATA_TTL is off here; within it, 1 call). 200, not
+		// 250: the page then also reads the item after it, so hasNextPage
+		// costs no probe.
+		Name:  "leads board: 200 leads of a pipeline with stage, pipeline and responsible user",
+		Bench: "LeadsBoard",
+		Query: `{ leads(first: 200, filter: {statuses: [{pipelineId: 5000001}]}) { nodes { id name price status { name color } pipeline { name } responsibleUser { name } } pageInfo { hasNextPage endCursor } } }`,
+		Calls: 3, Minimum: 3, Sequential: 2,
+	},
+	{
+		Name:  "50 leads with their contacts' and companies' names",
+		Bench: "Leads50ContactsCompanies",
+		Query: `{ leads(first: 50) { nodes { id name price contacts { id name } companies { id name } } } }`,
+		Calls: 3, Minimum: 3, Sequential: 2,
+	},
 }
