@@ -128,17 +128,7 @@ func connectionWith(kids []*Node) []string {
 }
 
 func (r *run) contactList(b []byte, kids []*Node, rows []*amocrm.Contact) ([]byte, error) {
-	var err error
-	b = append(b, '[')
-	for i, c := range rows {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if b, err = r.contact(b, kids, c); err != nil {
-			return nil, err
-		}
-	}
-	return append(b, ']'), nil
+	return tryEach(b, kids, rows, r.contact)
 }
 
 // edges answers contactConnectionResolver.Edges.

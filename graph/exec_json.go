@@ -116,3 +116,46 @@ func appendStrings(b []byte, ss []string) []byte {
 	}
 	return append(b, ']')
 }
+
+// appendEach writes items as a JSON array, each by item with the
+// selection kids. item is a plain function, not a closure, so writing a
+// list allocates nothing.
+func appendEach[T any](b []byte, kids []*Node, items []T, item func([]byte, []*Node, T) []byte) []byte {
+	b = append(b, '[')
+	for i, x := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = item(b, kids, x)
+	}
+	return append(b, ']')
+}
+
+// tryEach is appendEach for items whose writing can fail.
+func tryEach[T any](b []byte, kids []*Node, items []T, item func([]byte, []*Node, T) ([]byte, error)) ([]byte, error) {
+	var err error
+	b = append(b, '[')
+	for i, x := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = item(b, kids, x); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendFields writes x as a JSON object of the selection kids: each
+// field's response key, then its value by field.
+func appendFields[T any](b []byte, kids []*Node, x T, field func([]byte, *Node, T) []byte) []byte {
+	b = append(b, '{')
+	for i, k := range kids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k.Key)
+		b = field(b, k, x)
+	}
+	return append(b, '}')
+}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
 )
@@ -106,59 +107,37 @@ func (r *run) contact(b []byte, kids []*Node, c *amocrm.Contact) ([]byte, error)
 }
 
 func (r *run) contactLeads(b []byte, k *Node, c *amocrm.Contact) ([]byte, error) {
-	full, err := fullContact(r.ctx, c, hasLeads)
-	if err != nil {
-		return nil, err
-	}
-	if full == nil || len(full.Embedded.Leads) == 0 {
-		return append(b, "[]"...), nil
-	}
-	ids := refIDs(full.Embedded.Leads)
-	if k.OnlyID {
-		return appendStubs(b, k.Kids, ids, "Lead"), nil
-	}
-	leads, err := r.l.Leads(r.ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, '[')
-	for i, x := range leads {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if b, err = lead(b, k.Kids, x); err != nil {
-			return nil, err
-		}
-	}
-	return append(b, ']'), nil
+	return related(r, b, k, c, hasLeads, func(e *amocrm.ContactEmbedded) []amocrm.EntityRef { return e.Leads },
+		"Lead", r.l.Leads, lead)
 }
 
 func (r *run) contactCompanies(b []byte, k *Node, c *amocrm.Contact) ([]byte, error) {
-	full, err := fullContact(r.ctx, c, hasCompanies)
+	return related(r, b, k, c, hasCompanies, func(e *amocrm.ContactEmbedded) []amocrm.EntityRef { return e.Companies },
+		"Company", r.l.Companies, company)
+}
+
+// related writes the relation k of contact c: the objects whose ids c
+// embeds, as stubs when only ids are selected, else as the loader reads
+// them (with the other contacts' at this level, in one call).
+func related[T any](r *run, b []byte, k *Node, c *amocrm.Contact, has func(*amocrm.ContactEmbedded) bool,
+	refs func(*amocrm.ContactEmbedded) []amocrm.EntityRef, typeName string,
+	load func(context.Context, []int) ([]T, error), object func([]byte, []*Node, T) ([]byte, error)) ([]byte, error) {
+	full, err := fullContact(r.ctx, c, has)
 	if err != nil {
 		return nil, err
 	}
-	if full == nil || len(full.Embedded.Companies) == 0 {
+	if full == nil || len(refs(full.Embedded)) == 0 {
 		return append(b, "[]"...), nil
 	}
-	ids := refIDs(full.Embedded.Companies)
+	ids := refIDs(refs(full.Embedded))
 	if k.OnlyID {
-		return appendStubs(b, k.Kids, ids, "Company"), nil
+		return appendStubs(b, k.Kids, ids, typeName), nil
 	}
-	companies, err := r.l.Companies(r.ctx, ids)
+	objects, err := load(r.ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	b = append(b, '[')
-	for i, x := range companies {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if b, err = company(b, k.Kids, x); err != nil {
-			return nil, err
-		}
-	}
-	return append(b, ']'), nil
+	return tryEach(b, k.Kids, objects, object)
 }
 
 // appendStubs answers related objects of which only ids are selected.
@@ -294,130 +273,93 @@ func company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error) {
 }
 
 func appendTags(b []byte, kids []*Node, tags []amocrm.Tag) []byte {
-	b = append(b, '[')
-	for i := range tags {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		t := &tags[i]
-		b = append(b, '{')
-		for j, k := range kids {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, k.Key)
-			switch k.Name {
-			case "__typename":
-				b = appendString(b, "Tag")
-			case "id":
-				b = appendID(b, t.ID)
-			case "name":
-				b = appendString(b, t.Name)
-			case "color":
-				b = appendOptString(b, t.Color)
-			}
-		}
-		b = append(b, '}')
+	return appendEach(b, kids, tags, func(b []byte, kids []*Node, t amocrm.Tag) []byte { return appendFields(b, kids, t, tagField) })
+}
+
+func tagField(b []byte, k *Node, t amocrm.Tag) []byte {
+	switch k.Name {
+	case "__typename":
+		b = appendString(b, "Tag")
+	case "id":
+		b = appendID(b, t.ID)
+	case "name":
+		b = appendString(b, t.Name)
+	case "color":
+		b = appendOptString(b, t.Color)
 	}
-	return append(b, ']')
+	return b
 }
 
 func appendLabeled(b []byte, kids []*Node, vs []*model.LabeledValue) []byte {
-	b = append(b, '[')
-	for i, v := range vs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '{')
-		for j, k := range kids {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, k.Key)
-			switch k.Name {
-			case "__typename":
-				b = appendString(b, "LabeledValue")
-			case "value":
-				b = appendString(b, v.Value)
-			case "label":
-				b = appendOptString(b, v.Label)
-			case "enumId":
-				b = appendOptID(b, v.EnumID)
-			}
-		}
-		b = append(b, '}')
+	return appendEach(b, kids, vs, func(b []byte, kids []*Node, v *model.LabeledValue) []byte {
+		return appendFields(b, kids, v, labeledField)
+	})
+}
+
+func labeledField(b []byte, k *Node, v *model.LabeledValue) []byte {
+	switch k.Name {
+	case "__typename":
+		b = appendString(b, "LabeledValue")
+	case "value":
+		b = appendString(b, v.Value)
+	case "label":
+		b = appendOptString(b, v.Label)
+	case "enumId":
+		b = appendOptID(b, v.EnumID)
 	}
-	return append(b, ']')
+	return b
 }
 
 func appendCustomFields(b []byte, kids []*Node, fields []amocrm.CustomFieldValues) []byte {
-	b = append(b, '[')
-	for i := range fields {
-		if i > 0 {
-			b = append(b, ',')
+	return appendEach(b, kids, fields, func(b []byte, kids []*Node, f amocrm.CustomFieldValues) []byte {
+		return appendFields(b, kids, f, customFieldField)
+	})
+}
+
+func customFieldField(b []byte, k *Node, f amocrm.CustomFieldValues) []byte {
+	switch k.Name {
+	case "__typename":
+		b = appendString(b, "CustomFieldValue")
+	case "fieldId":
+		b = appendID(b, f.FieldID)
+	case "fieldName":
+		b = appendString(b, f.FieldName)
+	case "fieldCode": // customFieldValueResolver.FieldCode
+		if f.FieldCode == "" {
+			b = append(b, "null"...)
+		} else {
+			b = appendString(b, f.FieldCode)
 		}
-		f := &fields[i]
-		b = append(b, '{')
-		for j, k := range kids {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, k.Key)
-			switch k.Name {
-			case "__typename":
-				b = appendString(b, "CustomFieldValue")
-			case "fieldId":
-				b = appendID(b, f.FieldID)
-			case "fieldName":
-				b = appendString(b, f.FieldName)
-			case "fieldCode": // customFieldValueResolver.FieldCode
-				if f.FieldCode == "" {
-					b = append(b, "null"...)
-				} else {
-					b = appendString(b, f.FieldCode)
-				}
-			case "fieldType":
-				b = appendString(b, f.FieldType)
-			case "values":
-				b = appendFieldValues(b, k.Kids, f.Values)
-			}
-		}
-		b = append(b, '}')
+	case "fieldType":
+		b = appendString(b, f.FieldType)
+	case "values":
+		b = appendFieldValues(b, k.Kids, f.Values)
 	}
-	return append(b, ']')
+	return b
 }
 
 func appendFieldValues(b []byte, kids []*Node, vs []amocrm.CustomFieldValue) []byte {
-	b = append(b, '[')
-	for i := range vs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		v := &vs[i]
-		b = append(b, '{')
-		for j, k := range kids {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, k.Key)
-			switch k.Name {
-			case "__typename":
-				b = appendString(b, "CustomFieldValueItem")
-			case "value":
-				b = appendRawJSON(b, v.Value)
-			case "enumId":
-				b = appendOptID(b, v.EnumID)
-			case "enumCode":
-				b = appendOptString(b, v.EnumCode)
-			case "enum":
-				b = appendOptString(b, v.Enum)
-			case "catalogId":
-				b = appendOptID(b, v.CatalogID)
-			case "catalogElementId":
-				b = appendOptID(b, v.CatalogElementID)
-			}
-		}
-		b = append(b, '}')
+	return appendEach(b, kids, vs, func(b []byte, kids []*Node, v amocrm.CustomFieldValue) []byte {
+		return appendFields(b, kids, v, fieldValueField)
+	})
+}
+
+func fieldValueField(b []byte, k *Node, v amocrm.CustomFieldValue) []byte {
+	switch k.Name {
+	case "__typename":
+		b = appendString(b, "CustomFieldValueItem")
+	case "value":
+		b = appendRawJSON(b, v.Value)
+	case "enumId":
+		b = appendOptID(b, v.EnumID)
+	case "enumCode":
+		b = appendOptString(b, v.EnumCode)
+	case "enum":
+		b = appendOptString(b, v.Enum)
+	case "catalogId":
+		b = appendOptID(b, v.CatalogID)
+	case "catalogElementId":
+		b = appendOptID(b, v.CatalogElementID)
 	}
-	return append(b, ']')
+	return b
 }
