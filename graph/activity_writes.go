@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
 )
@@ -163,7 +161,7 @@ func readBack[T any](ctx context.Context, byIndex []*T, reqIDs []string, uerrs [
 			ids = append(ids, id(w))
 		}
 	}
-	if !payloadSelectsMore(ctx, field, typeName) {
+	if !payloadSelects(ctx, field, typeName, "requestId") {
 		for i, w := range byIndex {
 			if w != nil {
 				out = append(out, withReqID(*w, reqIDs[i]))
@@ -178,46 +176,5 @@ func readBack[T any](ctx context.Context, byIndex []*T, reqIDs []string, uerrs [
 	if len(ids) > 0 {
 		loaded, err = list(ctx, ids)
 	}
-	found := make(map[int]*T, len(loaded))
-	for _, v := range loaded {
-		found[id(v)] = v
-	}
-	for i, w := range byIndex {
-		if w == nil {
-			continue
-		}
-		wid := id(w)
-		v := found[wid]
-		if err != nil || v == nil {
-			cause := "amoCRM no longer has it"
-			if err != nil {
-				cause = describe(err)
-			}
-			uerrs = append(uerrs, readBackFailedOf(noun, i, reqIDs[i], wid, cause))
-			continue
-		}
-		out = append(out, withReqID(*v, reqIDs[i]))
-	}
-	return out, uerrs
-}
-
-// payloadSelectsMore reports whether the mutation field being resolved
-// selects, under field, more of typeName than id and requestId.
-func payloadSelectsMore(ctx context.Context, field, typeName string) bool {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
-		return true
-	}
-	opCtx := graphql.GetOperationContext(ctx)
-	for _, f := range graphql.CollectFields(opCtx, fc.Field.Selections, []string{fc.Field.Definition.Type.Name()}) {
-		if f.Name != field {
-			continue
-		}
-		for _, sub := range graphql.CollectFields(opCtx, f.Selections, []string{typeName}) {
-			if sub.Name != "id" && sub.Name != "requestId" && sub.Name != "__typename" {
-				return true
-			}
-		}
-	}
-	return false
+	return lineUp(byIndex, loaded, err, id, noun, reqIDs, uerrs, func(i int, v *T) *T { return withReqID(*v, reqIDs[i]) })
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -51,26 +52,7 @@ func writtenOf[T any](ctx context.Context, k writeKind[T], answer []*T, reqIDs [
 		k.prefetch(l, ids)
 		loaded, err = k.load(l, ctx, ids)
 	}
-	found := make(map[int]*T, len(loaded))
-	for _, it := range loaded {
-		if it != nil {
-			found[k.id(it)] = it
-		}
-	}
-	for i, w := range byIndex {
-		if w == nil {
-			continue
-		}
-		switch id, it := k.id(w), found[k.id(w)]; {
-		case err != nil:
-			uerrs = append(uerrs, readBackFailedOf(k.noun, i, reqIDs[i], id, describe(err)))
-		case it == nil:
-			uerrs = append(uerrs, readBackFailedOf(k.noun, i, reqIDs[i], id, "amoCRM no longer has it"))
-		default:
-			out = append(out, it)
-		}
-	}
-	return out, uerrs
+	return lineUp(byIndex, loaded, err, k.id, k.noun, reqIDs, uerrs, func(_ int, v *T) *T { return v })
 }
 
 // readBackFailedOf reports an item that was written but could not be read back.
@@ -82,19 +64,53 @@ func readBackFailedOf(noun string, i int, reqID string, id int, cause string) *m
 	return ue
 }
 
-// payloadSelects reports whether the mutation field being resolved selects
-// more of its payload's field (of typeName) than ids, in any alias or
-// fragment: only then is there anything to read back.
-func payloadSelects(ctx context.Context, field, typeName string) bool {
+// payloadSelects reports whether the mutation field being resolved selects,
+// under its payload's field (of typeName), anything but __typename, id and
+// the fields named in answered, in any alias or fragment: only then is
+// there anything to read back, since the write's answer holds those.
+func payloadSelects(ctx context.Context, field, typeName string, answered ...string) bool {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
 		return true
 	}
 	opCtx := graphql.GetOperationContext(ctx)
 	for _, f := range graphql.CollectFields(opCtx, fc.Field.Selections, []string{fc.Field.Definition.Type.Name()}) {
-		if f.Name == field && !onlyID(opCtx, f.Selections, typeName) {
-			return true
+		if f.Name != field {
+			continue
+		}
+		for _, sub := range graphql.CollectFields(opCtx, f.Selections, []string{typeName}) {
+			if sub.Name != "id" && sub.Name != "__typename" && !slices.Contains(answered, sub.Name) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// lineUp puts the entities read back after a write in input order: for
+// each written item of byIndex its loaded entity, made by keep, or
+// READ_BACK_FAILED when the read failed (err) or did not find it.
+func lineUp[T any](byIndex, loaded []*T, err error, id func(*T) int, noun string, reqIDs []string,
+	uerrs []*model.UserError, keep func(i int, v *T) *T) ([]*T, []*model.UserError) {
+	found := make(map[int]*T, len(loaded))
+	for _, v := range loaded {
+		if v != nil {
+			found[id(v)] = v
+		}
+	}
+	out := make([]*T, 0, len(byIndex))
+	for i, w := range byIndex {
+		if w == nil {
+			continue
+		}
+		switch wid, v := id(w), found[id(w)]; {
+		case err != nil:
+			uerrs = append(uerrs, readBackFailedOf(noun, i, reqIDs[i], wid, describe(err)))
+		case v == nil:
+			uerrs = append(uerrs, readBackFailedOf(noun, i, reqIDs[i], wid, "amoCRM no longer has it"))
+		default:
+			out = append(out, keep(i, v))
+		}
+	}
+	return out, uerrs
 }
