@@ -33,10 +33,7 @@ func (r *queryResolver) tasks(ctx context.Context, args pageArgs, filter *model.
 		return nil, err
 	}
 	conn := &model.TaskConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
-	for _, e := range p.edges() {
-		conn.Edges = append(conn.Edges, &model.TaskEdge{Cursor: e.cursor, Node: e.node})
-	}
-	conn.Edges = nonNilSlice(conn.Edges)
+	conn.Edges = edgesOf(p, func(c string, n *amocrm.Task) *model.TaskEdge { return &model.TaskEdge{Cursor: c, Node: n} })
 	return conn, nil
 }
 
@@ -112,10 +109,7 @@ func (r *queryResolver) customers(ctx context.Context, args pageArgs, query *str
 		return nil, err
 	}
 	conn := &model.CustomerConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
-	for _, e := range p.edges() {
-		conn.Edges = append(conn.Edges, &model.CustomerEdge{Cursor: e.cursor, Node: e.node})
-	}
-	conn.Edges = nonNilSlice(conn.Edges)
+	conn.Edges = edgesOf(p, func(c string, n *amocrm.Customer) *model.CustomerEdge { return &model.CustomerEdge{Cursor: c, Node: n} })
 	return conn, nil
 }
 
@@ -134,10 +128,7 @@ func (r *queryResolver) tags(ctx context.Context, entity model.EntityType, args 
 		return nil, err
 	}
 	conn := &model.TagConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
-	for _, e := range p.edges() {
-		conn.Edges = append(conn.Edges, &model.TagEdge{Cursor: e.cursor, Node: e.node})
-	}
-	conn.Edges = nonNilSlice(conn.Edges)
+	conn.Edges = edgesOf(p, func(c string, n *amocrm.Tag) *model.TagEdge { return &model.TagEdge{Cursor: c, Node: n} })
 	return conn, nil
 }
 

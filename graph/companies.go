@@ -33,10 +33,8 @@ func (r *queryResolver) companies(ctx context.Context, args pageArgs, query *str
 		return nil, err
 	}
 	l.FollowCompanies(p.rows, 0)
-	conn := &model.CompanyConnection{Nodes: p.rows, PageInfo: p.pageInfo(), Edges: []*model.CompanyEdge{}}
-	for _, e := range p.edges() {
-		conn.Edges = append(conn.Edges, &model.CompanyEdge{Cursor: e.cursor, Node: e.node})
-	}
+	conn := &model.CompanyConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
+	conn.Edges = edgesOf(p, func(c string, n *amocrm.Company) *model.CompanyEdge { return &model.CompanyEdge{Cursor: c, Node: n} })
 	return conn, nil
 }
 

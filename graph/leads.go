@@ -34,12 +34,7 @@ func (r *queryResolver) leads(ctx context.Context, args pageArgs, query *string,
 	}
 	l.FollowLeads(p.rows, 0)
 	conn := &model.LeadConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
-	for _, e := range p.edges() {
-		conn.Edges = append(conn.Edges, &model.LeadEdge{Cursor: e.cursor, Node: e.node})
-	}
-	if conn.Edges == nil {
-		conn.Edges = []*model.LeadEdge{}
-	}
+	conn.Edges = edgesOf(p, func(c string, n *amocrm.Lead) *model.LeadEdge { return &model.LeadEdge{Cursor: c, Node: n} })
 	return conn, nil
 }
 

@@ -119,21 +119,16 @@ func readList[T any](ctx context.Context, args pageArgs, fp string, read, probeR
 	return p, nil
 }
 
-// edges pairs each item with its cursor.
-func (p *listPageOf[T]) edges() []edgeOf[T] {
-	out := make([]edgeOf[T], len(p.rows))
+// edgesOf returns the page's edges, each made by edge from the item's
+// cursor and the item; never nil, as the schema's edges are non-null.
+func edgesOf[T, E any](p *listPageOf[T], edge func(cursor string, node T) E) []E {
+	out := make([]E, len(p.rows))
 	for i, r := range p.rows {
-		out[i] = edgeOf[T]{cursor: encodeCursor(p.offset+i, p.fp), node: r}
+		out[i] = edge(encodeCursor(p.offset+i, p.fp), r)
 	}
 	return out
 }
 
-type edgeOf[T any] struct {
-	cursor string
-	node   T
-}
-
-// pageInfo is the page's Relay metadata, as contacts answer it.
 func (p *listPageOf[T]) pageInfo() *model.PageInfo {
 	pi := &model.PageInfo{HasPreviousPage: p.offset > 0, HasNext: p.hasNext}
 	if n := len(p.rows); n > 0 {
