@@ -3,7 +3,6 @@ package loader
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -92,22 +91,7 @@ const entityIDParamOverhead = 29
 // chunkEntityIDs splits ids into groups whose filter[entity_id][] fits the
 // URL budget of one call; unlike filter[id][], the rows a call returns are
 // not bounded by the ids, so the calls page instead.
-func chunkEntityIDs(ids []int) [][]int {
-	var out [][]int
-	start, size := 0, 0
-	for i, id := range ids {
-		n := entityIDParamOverhead + len(strconv.Itoa(id))
-		if i > start && (i-start == maxIDsPerCall || size+n > maxIDQueryBytes) {
-			out = append(out, ids[start:i])
-			start, size = i, 0
-		}
-		size += n
-	}
-	if start < len(ids) {
-		out = append(out, ids[start:])
-	}
-	return out
-}
+func chunkEntityIDs(ids []int) [][]int { return chunkParams(ids, entityIDParamOverhead) }
 
 // byEntity adapts a fetch of the rows of many entities of one group (one
 // entity type and completion filter) to a batch function: the keys are

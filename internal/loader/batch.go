@@ -23,11 +23,15 @@ const (
 )
 
 // chunk splits ids into groups that fit one upstream call each.
-func chunk(ids []int) [][]int {
+func chunk(ids []int) [][]int { return chunkParams(ids, idParamOverhead) }
+
+// chunkParams splits ids into groups of at most maxIDsPerCall whose query
+// parameters, of overhead bytes each besides the id, fit maxIDQueryBytes.
+func chunkParams(ids []int, overhead int) [][]int {
 	var out [][]int
 	start, size := 0, 0
 	for i, id := range ids {
-		n := idParamOverhead + len(strconv.Itoa(id))
+		n := overhead + len(strconv.Itoa(id))
 		if i > start && (i-start == maxIDsPerCall || size+n > maxIDQueryBytes) {
 			out = append(out, ids[start:i])
 			start, size = i, 0
