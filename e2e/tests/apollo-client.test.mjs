@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client/core';
 
+import { recordingFetch, resultWhere } from '../lib/apollo.mjs';
 import { graphql, queryURL } from '../lib/gateway.mjs';
 
 const PAGE_SIZE = 25;
@@ -60,39 +61,6 @@ function connectionPolicy(keyArgs) {
       return merged;
     },
   };
-}
-
-// fetch that remembers every operation Apollo sends to the gateway.
-function recordingFetch(log) {
-  return (url, init) => {
-    log.push(JSON.parse(init.body).operationName);
-    return fetch(url, init);
-  };
-}
-
-// Resolves with the first result of `observable` that satisfies `predicate`.
-function resultWhere(observable, predicate, timeoutMs = 5_000) {
-  return new Promise((resolve, reject) => {
-    let subscription;
-    const timer = setTimeout(() => {
-      subscription?.unsubscribe();
-      reject(new Error(`no matching result within ${timeoutMs} ms`));
-    }, timeoutMs);
-    subscription = observable.subscribe({
-      next(result) {
-        if (result.error) reject(result.error);
-        else if (result.data && predicate(result)) {
-          clearTimeout(timer);
-          queueMicrotask(() => subscription.unsubscribe());
-          resolve(result);
-        }
-      },
-      error(err) {
-        clearTimeout(timer);
-        reject(err);
-      },
-    });
-  });
 }
 
 // The same pages, fetched by plain HTTP following endCursor: the reference.
