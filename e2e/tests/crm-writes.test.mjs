@@ -88,7 +88,9 @@ test('writes of leads, companies, notes and tasks, each read back', async (t) =>
     'id name price closedAt pipeline { id name } status { id name } responsibleUser { id name } tags { id name }';
   const leadsById = async (ids) => {
     const { leads } = await graphql(
-      `query($ids: [ID!]) { leads(filter: {ids: $ids}, orderBy: {field: ID, direction: ASC}) { nodes { ${LEAD_FIELDS} } } }`,
+      `query($ids: [ID!]) {
+        leads(filter: {ids: $ids}, orderBy: {field: ID, direction: ASC}) { nodes { ${LEAD_FIELDS} } }
+      }`,
       { ids },
     );
     return leads.nodes;
@@ -191,7 +193,11 @@ test('writes of leads, companies, notes and tasks, each read back', async (t) =>
       }`,
       {
         input: [
-          { lead: { name: `${tag} complex`, price: 50000 }, contact: { name: `${tag} contact` }, company: { name: `${tag} company` } },
+          {
+            lead: { name: `${tag} complex`, price: 50000 },
+            contact: { name: `${tag} contact` },
+            company: { name: `${tag} company` },
+          },
         ],
       },
     );
@@ -268,7 +274,9 @@ test('writes of leads, companies, notes and tasks, each read back', async (t) =>
           userErrors { code message field }
         }
       }`,
-      { input: [{ text, completeTill: due, entityType: 'LEADS', entityId: lead.id, taskTypeId: '2', requestId: 'call' }] },
+      {
+        input: [{ text, completeTill: due, entityType: 'LEADS', entityId: lead.id, taskTypeId: '2', requestId: 'call' }],
+      },
     );
     assert.deepEqual(createTasks.userErrors, []);
     const [{ id, ...task }] = createTasks.tasks;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { artifactsDir, gatewayURL, graphql, queryURL } from '../lib/gateway.mjs';
+import { readmeQuery } from '../lib/readme.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -100,6 +101,21 @@ async function typeOperation(page, text) {
   await page.keyboard.press('Delete');
   await page.keyboard.type(text, { delay: 5 });
   await page.keyboard.press('Escape'); // closes any autocomplete popup
+  await operationTaken(page, text);
+}
+
+// pasteOperation replaces the editor's text as a paste would: one input
+// event, no keystrokes, so no bracket closing or autocomplete on the way.
+async function pasteOperation(page, text) {
+  await page.click(`${QUERY_EDITOR} .CodeMirror-lines`);
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+  await operationTaken(page, text);
+}
+
+// operationTaken waits until the editor holds text and GraphiQL has taken it in.
+async function operationTaken(page, text) {
   assert.equal(compact(await editorValue(page, QUERY_EDITOR)), compact(text), 'editor holds the typed operation');
   // GraphiQL takes an edit in (operation name, saved query) 100 ms after the
   // last keystroke; run earlier and it sends the old operationName with the
@@ -146,6 +162,59 @@ test('the playground runs a typed query and talks only to the gateway', { timeou
   t.diagnostic(`the page made ${requests.length} requests, e.g. ${requests.slice(0, 4).join(', ')}`);
   assert.deepEqual(foreign, [], 'the page requested hosts other than the gateway');
   assert.ok(requests.some((r) => r.startsWith(`GET ${origin}/playground/assets/`)), 'assets come from the gateway');
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+test("the playground runs the README's sales board and shows the pipelines", { timeout: 90_000 }, async (t) => {
+  const board = readmeQuery('A sales board:');
+  const { origin, page, foreign, pageErrors } = await openPlayground(t);
+  await pasteOperation(page, board);
+
+  const [response] = await Promise.all([
+    page.waitForResponse(
+      (res) => res.url() === `${origin}/query` && (res.request().postData() ?? '').includes('pipelines'),
+    ),
+    page.click('.graphiql-execute-button'),
+  ]);
+  assert.equal(response.status(), 200, `POST /query answered: ${await response.text()}`);
+
+  // The pane is a CodeMirror: it renders the lines in view, and its model
+  // holds the whole result. The first contact's leads are in view at once.
+  const mainPipeline = 'Основная воронка';
+  await page.waitForFunction(
+    ({ selector, name }) => document.querySelector(selector)?.innerText.includes(name),
+    { selector: RESULT_PANE, name: mainPipeline },
+  );
+  const shown = JSON.parse(await editorValue(page, RESULT_PANE));
+  assert.equal(shown.errors, undefined, `no errors: ${JSON.stringify(shown.errors)}`);
+  const names = shown.data.pipelines.map((p) => p.name);
+  assert.deepEqual(names, [mainPipeline, 'Повторные продажи', 'Партнёры']);
+  // Other files rename contacts meanwhile: compare the account's metadata, not the contacts.
+  const expected = await graphql(board);
+  for (const part of ['pipelines', 'customFields', 'users']) {
+    assert.deepEqual(shown.data[part], expected[part], `the pane's ${part} are the API's`);
+  }
+  assert.equal(shown.data.contacts.nodes.length, 50);
+
+  // Scrolled down to them, the pane renders the pipelines with their stages.
+  const json = await editorValue(page, RESULT_PANE);
+  const partnersLine = json.split('\n').findIndex((line) => line.includes('"Партнёры"'));
+  await page.$eval(
+    RESULT_PANE,
+    (el, line) => {
+      const cm = el.querySelector('.CodeMirror').CodeMirror;
+      cm.scrollIntoView({ line, ch: 0 }, 200);
+    },
+    partnersLine,
+  );
+  await page.waitForFunction(
+    (selector) => document.querySelector(selector)?.innerText.includes('Партнёры'),
+    RESULT_PANE,
+  );
+  await mkdir(artifactsDir, { recursive: true });
+  await page.screenshot({ path: join(artifactsDir, 'playground-sales-board.png') });
+
+  assert.deepEqual(foreign, [], 'the page requested hosts other than the gateway');
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });
 
