@@ -17,24 +17,45 @@ import (
 // which read them for every entity of a level at once.
 
 // tasks answers the tasks connection.
-func (r *queryResolver) tasks(ctx context.Context, args pageArgs, filter *model.TaskFilter) (*model.TaskConnection, error) {
+func (r *queryResolver) tasks(ctx context.Context, args pageArgs, filter *model.TaskFilter, orderBy *model.TaskOrder) (*model.TaskConnection, error) {
 	opts, err := taskListOptions(filter)
 	if err != nil {
 		return nil, err
 	}
+	opts.Order = taskOrder(orderBy)
 	read := func(ctx context.Context, page, limit int) ([]*amocrm.Task, error) {
 		o := *opts
 		o.Page, o.Limit = page, limit
 		rows, _, err := r.Client.Tasks.List(ctx, &o)
 		return rows, err
 	}
-	p, err := readList(ctx, args, fingerprint("tasks", filter), read, read)
+	// The cursors carry the order: a position in one order is another task
+	// in the next.
+	p, err := readList(ctx, args, fingerprint("tasks", filter, orderBy), read, read)
 	if err != nil {
 		return nil, err
 	}
 	conn := &model.TaskConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
 	conn.Edges = edgesOf(p, func(c string, n *amocrm.Task) *model.TaskEdge { return &model.TaskEdge{Cursor: c, Node: n} })
 	return conn, nil
+}
+
+// taskOrder maps orderBy onto order[created_at|complete_till|id] of GET
+// /api/v4/tasks (https://www.amocrm.ru/developers/content/crm_platform/tasks-api);
+// nil, amoCRM's own order, when omitted.
+func taskOrder(o *model.TaskOrder) *amocrm.TaskOrder {
+	if o == nil {
+		return nil
+	}
+	switch o.Field {
+	case model.TaskOrderFieldCreatedAt:
+		return &amocrm.TaskOrder{CreatedAt: direction(o.Direction)}
+	case model.TaskOrderFieldCompleteTill:
+		return &amocrm.TaskOrder{CompleteTill: direction(o.Direction)}
+	case model.TaskOrderFieldID:
+		return &amocrm.TaskOrder{ID: direction(o.Direction)}
+	}
+	return nil
 }
 
 func taskListOptions(f *model.TaskFilter) (*amocrm.TaskListOptions, error) {
@@ -134,12 +155,14 @@ func (r *queryResolver) tags(ctx context.Context, entity model.EntityType, args 
 
 // entityNotes answers the notes connection of one entity. Every note of the
 // entity is read (with those of its siblings, in one batched call), so the
-// page is a slice of them and hasNextPage costs nothing. The connection is
-// non-null: a failed read answers an empty one with the error beside it, and
-// the entity stays in the answer.
-func entityNotes(ctx context.Context, entityType string, entityID int, first *int, after *string) (*model.NoteConnection, error) {
+// page is a slice of them and hasNextPage costs nothing. The window follows
+// the Relay arguments as every list's does (pageArgs.bounds: last needs
+// before or first, as on the lists whose totals amoCRM does not give). The
+// connection is non-null: a failed read answers an empty one with the error
+// beside it, and the entity stays in the answer.
+func entityNotes(ctx context.Context, entityType string, entityID int, args pageArgs) (*model.NoteConnection, error) {
 	fp := fingerprint("notes", entityType, entityID)
-	offset, n, err := pageArgs{first: first, after: after}.bounds(fp)
+	offset, n, err := args.bounds(fp)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +224,10 @@ func siblingIDs(ctx context.Context, entityType string) []int {
 		case []*amocrm.Company:
 			if entityType == "companies" {
 				return idsOf(rows, func(c *amocrm.Company) int { return c.ID })
+			}
+		case []*amocrm.Customer:
+			if entityType == "customers" {
+				return idsOf(rows, func(c *amocrm.Customer) int { return c.ID })
 			}
 		}
 	}

@@ -14,8 +14,8 @@ import (
 )
 
 // Notes is the resolver for the notes field.
-func (r *companyResolver) Notes(ctx context.Context, obj *amocrm.Company, first *int, after *string) (*model.NoteConnection, error) {
-	return entityNotes(ctx, "companies", obj.ID, first, after)
+func (r *companyResolver) Notes(ctx context.Context, obj *amocrm.Company, first *int, after *string, last *int, before *string) (*model.NoteConnection, error) {
+	return entityNotes(ctx, "companies", obj.ID, pageArgs{first: first, after: after, last: last, before: before})
 }
 
 // Tasks is the resolver for the tasks field.
@@ -24,8 +24,8 @@ func (r *companyResolver) Tasks(ctx context.Context, obj *amocrm.Company, isComp
 }
 
 // Notes is the resolver for the notes field.
-func (r *contactResolver) Notes(ctx context.Context, obj *amocrm.Contact, first *int, after *string) (*model.NoteConnection, error) {
-	return entityNotes(ctx, "contacts", obj.ID, first, after)
+func (r *contactResolver) Notes(ctx context.Context, obj *amocrm.Contact, first *int, after *string, last *int, before *string) (*model.NoteConnection, error) {
+	return entityNotes(ctx, "contacts", obj.ID, pageArgs{first: first, after: after, last: last, before: before})
 }
 
 // Tasks is the resolver for the tasks field.
@@ -34,8 +34,13 @@ func (r *contactResolver) Tasks(ctx context.Context, obj *amocrm.Contact, isComp
 }
 
 // Notes is the resolver for the notes field.
-func (r *leadResolver) Notes(ctx context.Context, obj *amocrm.Lead, first *int, after *string) (*model.NoteConnection, error) {
-	return entityNotes(ctx, "leads", obj.ID, first, after)
+func (r *customerResolver) Notes(ctx context.Context, obj *amocrm.Customer, first *int, after *string, last *int, before *string) (*model.NoteConnection, error) {
+	return entityNotes(ctx, "customers", obj.ID, pageArgs{first: first, after: after, last: last, before: before})
+}
+
+// Notes is the resolver for the notes field.
+func (r *leadResolver) Notes(ctx context.Context, obj *amocrm.Lead, first *int, after *string, last *int, before *string) (*model.NoteConnection, error) {
+	return entityNotes(ctx, "leads", obj.ID, pageArgs{first: first, after: after, last: last, before: before})
 }
 
 // Tasks is the resolver for the tasks field.
@@ -77,8 +82,8 @@ func (r *noteResolver) RequestID(ctx context.Context, obj *amocrm.Note) (*string
 }
 
 // Tasks is the resolver for the tasks field.
-func (r *queryResolver) Tasks(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.TaskFilter) (*model.TaskConnection, error) {
-	return r.tasks(ctx, pageArgs{first: first, after: after, last: last, before: before}, filter)
+func (r *queryResolver) Tasks(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.TaskFilter, orderBy *model.TaskOrder) (*model.TaskConnection, error) {
+	return r.tasks(ctx, pageArgs{first: first, after: after, last: last, before: before}, filter, orderBy)
 }
 
 // Customers is the resolver for the customers field.

@@ -104,7 +104,7 @@ type ComplexityRoot struct {
 		IsDeleted          func(childComplexity int) int
 		Leads              func(childComplexity int) int
 		Name               func(childComplexity int) int
-		Notes              func(childComplexity int, first *int, after *string) int
+		Notes              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ResponsibleUser    func(childComplexity int) int
 		ResponsibleUserID  func(childComplexity int) int
 		Tags               func(childComplexity int) int
@@ -150,7 +150,7 @@ type ComplexityRoot struct {
 		LastName           func(childComplexity int) int
 		Leads              func(childComplexity int) int
 		Name               func(childComplexity int) int
-		Notes              func(childComplexity int, first *int, after *string) int
+		Notes              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		PhoneNumbers       func(childComplexity int) int
 		Phones             func(childComplexity int) int
 		RequestID          func(childComplexity int) int
@@ -252,6 +252,7 @@ type ComplexityRoot struct {
 		Name               func(childComplexity int) int
 		NextDate           func(childComplexity int) int
 		NextPrice          func(childComplexity int) int
+		Notes              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Periodicity        func(childComplexity int) int
 		PurchasesCount     func(childComplexity int) int
 		ResponsibleUser    func(childComplexity int) int
@@ -294,7 +295,7 @@ type ComplexityRoot struct {
 		IsDeleted          func(childComplexity int) int
 		LossReasonID       func(childComplexity int) int
 		Name               func(childComplexity int) int
-		Notes              func(childComplexity int, first *int, after *string) int
+		Notes              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Pipeline           func(childComplexity int) int
 		PipelineID         func(childComplexity int) int
 		Price              func(childComplexity int) int
@@ -413,7 +414,7 @@ type ComplexityRoot struct {
 		Leads        func(childComplexity int, first *int, after *string, last *int, before *string, query *string, filter *model.LeadFilter, orderBy *model.LeadOrder) int
 		Pipelines    func(childComplexity int) int
 		Tags         func(childComplexity int, entity model.EntityType, first *int, after *string, last *int, before *string, query *string) int
-		Tasks        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.TaskFilter) int
+		Tasks        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.TaskFilter, orderBy *model.TaskOrder) int
 		User         func(childComplexity int, id int) int
 		Users        func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
@@ -558,7 +559,7 @@ type CompanyResolver interface {
 	Leads(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Lead, error)
 	Customers(ctx context.Context, obj *amocrm.Company) ([]*amocrm.Customer, error)
 	ResponsibleUser(ctx context.Context, obj *amocrm.Company) (*amocrm.User, error)
-	Notes(ctx context.Context, obj *amocrm.Company, first *int, after *string) (*model.NoteConnection, error)
+	Notes(ctx context.Context, obj *amocrm.Company, first *int, after *string, last *int, before *string) (*model.NoteConnection, error)
 	Tasks(ctx context.Context, obj *amocrm.Company, isCompleted *bool) ([]*amocrm.Task, error)
 }
 type CompanyChangeResolver interface {
@@ -577,7 +578,7 @@ type ContactResolver interface {
 	CatalogElements(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.CatalogElementLink, error)
 	Chats(ctx context.Context, obj *amocrm.Contact) ([]*amocrm.ChatLink, error)
 	ResponsibleUser(ctx context.Context, obj *amocrm.Contact) (*amocrm.User, error)
-	Notes(ctx context.Context, obj *amocrm.Contact, first *int, after *string) (*model.NoteConnection, error)
+	Notes(ctx context.Context, obj *amocrm.Contact, first *int, after *string, last *int, before *string) (*model.NoteConnection, error)
 	Tasks(ctx context.Context, obj *amocrm.Contact, isCompleted *bool) ([]*amocrm.Task, error)
 }
 type ContactChangeResolver interface {
@@ -605,6 +606,7 @@ type CustomerResolver interface {
 	Contacts(ctx context.Context, obj *amocrm.Customer) ([]*amocrm.Contact, error)
 	Companies(ctx context.Context, obj *amocrm.Customer) ([]*amocrm.Company, error)
 	ResponsibleUser(ctx context.Context, obj *amocrm.Customer) (*amocrm.User, error)
+	Notes(ctx context.Context, obj *amocrm.Customer, first *int, after *string, last *int, before *string) (*model.NoteConnection, error)
 }
 type LeadResolver interface {
 	Tags(ctx context.Context, obj *amocrm.Lead) ([]*amocrm.Tag, error)
@@ -614,7 +616,7 @@ type LeadResolver interface {
 	ResponsibleUser(ctx context.Context, obj *amocrm.Lead) (*amocrm.User, error)
 	Pipeline(ctx context.Context, obj *amocrm.Lead) (*amocrm.Pipeline, error)
 	Status(ctx context.Context, obj *amocrm.Lead) (*amocrm.PipelineStatus, error)
-	Notes(ctx context.Context, obj *amocrm.Lead, first *int, after *string) (*model.NoteConnection, error)
+	Notes(ctx context.Context, obj *amocrm.Lead, first *int, after *string, last *int, before *string) (*model.NoteConnection, error)
 	Tasks(ctx context.Context, obj *amocrm.Lead, isCompleted *bool) ([]*amocrm.Task, error)
 }
 type LeadChangeResolver interface {
@@ -653,7 +655,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
 	Pipelines(ctx context.Context) ([]*amocrm.Pipeline, error)
 	CustomFields(ctx context.Context, entity model.EntityType) ([]*amocrm.CustomField, error)
-	Tasks(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.TaskFilter) (*model.TaskConnection, error)
+	Tasks(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.TaskFilter, orderBy *model.TaskOrder) (*model.TaskConnection, error)
 	Customers(ctx context.Context, first *int, after *string, last *int, before *string, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) (*model.CustomerConnection, error)
 	Tags(ctx context.Context, entity model.EntityType, first *int, after *string, last *int, before *string, query *string) (*model.TagConnection, error)
 	ChatLinks(ctx context.Context, contactIds []int, chatIds []string) ([]*amocrm.ChatLink, error)
@@ -933,7 +935,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.Notes(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Company.Notes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Company.responsibleUser":
 		if e.ComplexityRoot.Company.ResponsibleUser == nil {
 			break
@@ -1151,7 +1153,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Contact.Notes(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Contact.Notes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Contact.phoneNumbers":
 		if e.ComplexityRoot.Contact.PhoneNumbers == nil {
 			break
@@ -1559,6 +1561,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.NextPrice(childComplexity), true
+	case "Customer.notes":
+		if e.ComplexityRoot.Customer.Notes == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_notes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Notes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Customer.periodicity":
 		if e.ComplexityRoot.Customer.Periodicity == nil {
 			break
@@ -1753,7 +1766,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Lead.Notes(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Lead.Notes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Lead.pipeline":
 		if e.ComplexityRoot.Lead.Pipeline == nil {
 			break
@@ -2384,7 +2397,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Tasks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.TaskFilter)), true
+		return e.ComplexityRoot.Query.Tasks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.TaskFilter), args["orderBy"].(*model.TaskOrder)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -2873,6 +2886,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LinkChatInput", ec.unmarshalInputLinkChatInput),
 			graphql.NewInputUnmarshaler("TagInput", ec.unmarshalInputTagInput),
 			graphql.NewInputUnmarshaler("TaskFilter", ec.unmarshalInputTaskFilter),
+			graphql.NewInputUnmarshaler("TaskOrder", ec.unmarshalInputTaskOrder),
 			graphql.NewInputUnmarshaler("TimeRange", ec.unmarshalInputTimeRange),
 			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
@@ -3235,21 +3249,24 @@ extend type Customer {
 
 extend type Query {
   """
-  The account's tasks as a Relay connection, in amoCRM's order. One amoCRM call (GET /api/v4/tasks) reads the page; two
-  when the window straddles amoCRM's pages; hasNextPage costs one more call
-  only when the page itself could not tell.
+  The account's tasks as a Relay connection, in amoCRM's order or orderBy's.
+  One amoCRM call (GET /api/v4/tasks) reads the page; two when the window
+  straddles amoCRM's pages; hasNextPage costs one more call only when the
+  page itself could not tell.
   """
   tasks(
     "How many items to take from the start of the window, 0–250 (default 50); outside that range, BAD_USER_INPUT."
     first: Int
-    "Take items after this cursor: an endCursor or edge cursor of a page of the same query and filter."
+    "Take items after this cursor: an endCursor or edge cursor of a page of the same query, filter and orderBy."
     after: String
     "How many items to take from the end of the window, 0–250; needs before or first, as amoCRM gives no totals."
     last: Int
-    "Take items before this cursor: a startCursor or edge cursor of a page of the same query and filter."
+    "Take items before this cursor: a startCursor or edge cursor of a page of the same query, filter and orderBy."
     before: String
     "Conditions amoCRM applies to the list (filter[...]); every one given must hold."
     filter: TaskFilter
+    "The list's order (order[...]); amoCRM's own order when omitted."
+    orderBy: TaskOrder
   ): TaskConnection!
   """
   Customers as a Relay connection, like contacts. One amoCRM call
@@ -3416,6 +3433,24 @@ input TaskFilter {
   updatedAt: TimeRange
 }
 
+"The order of the tasks list: one field, amoCRM's order[field]=asc|desc."
+input TaskOrder {
+  "The field to sort by."
+  field: TaskOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields amoCRM can sort the tasks list by."
+enum TaskOrderField {
+  "By the time the task was created (order[created_at])."
+  CREATED_AT
+  "By the deadline (order[complete_till])."
+  COMPLETE_TILL
+  "By id (order[id])."
+  ID
+}
+
 "A task to create: one item of POST /api/v4/tasks."
 input CreateTaskInput {
   "What is to be done; amoCRM requires it."
@@ -3518,7 +3553,7 @@ type NoteConnection {
 
 "A note with its cursor."
 type NoteEdge {
-  "An opaque cursor to this item: pass it as after to the same field of the same entity."
+  "An opaque cursor to this item: pass it as after or before to the same field of the same entity."
   cursor: String!
   "The note."
   node: Note!
@@ -3654,10 +3689,14 @@ extend type Contact {
   On a failed read the connection is empty, with an error at this path.
   """
   notes(
-    "How many notes to take, 0–250 (default 50)."
+    "How many notes to take from the start of the window, 0–250 (default 50 when neither first nor last is given)."
     first: Int
     "Take notes after this cursor: an endCursor or edge cursor of the same field of the same contact."
     after: String
+    "How many notes to take from the end of the window, 0–250; needs before or first, like the other connections."
+    last: Int
+    "Take notes before this cursor: a startCursor or edge cursor of the same field of the same contact."
+    before: String
   ): NoteConnection!
   """
   The contact's tasks, due soonest first. The tasks of every contact at this
@@ -3678,10 +3717,14 @@ extend type Lead {
   error at this path.
   """
   notes(
-    "How many notes to take, 0–250 (default 50)."
+    "How many notes to take from the start of the window, 0–250 (default 50 when neither first nor last is given)."
     first: Int
     "Take notes after this cursor: an endCursor or edge cursor of the same field of the same lead."
     after: String
+    "How many notes to take from the end of the window, 0–250; needs before or first, like the other connections."
+    last: Int
+    "Take notes before this cursor: a startCursor or edge cursor of the same field of the same lead."
+    before: String
   ): NoteConnection!
   """
   The lead's tasks, due soonest first. The tasks of every lead at this level
@@ -3702,10 +3745,14 @@ extend type Company {
   error at this path.
   """
   notes(
-    "How many notes to take, 0–250 (default 50)."
+    "How many notes to take from the start of the window, 0–250 (default 50 when neither first nor last is given)."
     first: Int
     "Take notes after this cursor: an endCursor or edge cursor of the same field of the same company."
     after: String
+    "How many notes to take from the end of the window, 0–250; needs before or first, like the other connections."
+    last: Int
+    "Take notes before this cursor: a startCursor or edge cursor of the same field of the same company."
+    before: String
   ): NoteConnection!
   """
   The company's tasks, due soonest first. The tasks of every company at this
@@ -3716,6 +3763,25 @@ extend type Company {
     "Only done tasks (true) or open ones (false); every task when omitted."
     isCompleted: Boolean
   ): [Task!]
+}
+
+extend type Customer {
+  """
+  The customer's notes (its feed), newest first. The notes of every customer
+  at this level are read together (GET /api/v4/customers/notes?filter[entity_id][]=…,
+  one call per 250 notes). On a failed read the connection is empty, with an
+  error at this path.
+  """
+  notes(
+    "How many notes to take from the start of the window, 0–250 (default 50 when neither first nor last is given)."
+    first: Int
+    "Take notes after this cursor: an endCursor or edge cursor of the same field of the same customer."
+    after: String
+    "How many notes to take from the end of the window, 0–250; needs before or first, like the other connections."
+    last: Int
+    "Take notes before this cursor: a startCursor or edge cursor of the same field of the same customer."
+    before: String
+  ): NoteConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/chat.graphql", Input: `extend type Query {
@@ -5581,6 +5647,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_companies(ctx, field)
 	case "responsibleUser":
 		return ec.fieldContext_Customer_responsibleUser(ctx, field)
+	case "notes":
+		return ec.fieldContext_Customer_notes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -6192,6 +6260,22 @@ func (ec *executionContext) field_Company_notes_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -6228,6 +6312,22 @@ func (ec *executionContext) field_Contact_notes_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -6242,6 +6342,44 @@ func (ec *executionContext) field_Contact_tasks_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["isCompleted"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -6264,6 +6402,22 @@ func (ec *executionContext) field_Lead_notes_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -6894,6 +7048,14 @@ func (ec *executionContext) field_Query_tasks_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TaskOrder, error) {
+			return ec.unmarshalOTaskOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -8141,7 +8303,7 @@ func (ec *executionContext) _Company_notes(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Company().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
@@ -9169,7 +9331,7 @@ func (ec *executionContext) _Contact_notes(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Contact().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Contact().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
@@ -10908,6 +11070,50 @@ func (ec *executionContext) fieldContext_Customer_responsibleUser(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_notes(ctx context.Context, field graphql.CollectedField, obj *amocrm.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
+			return ec.marshalNNoteConnection2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐNoteConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_notes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NoteConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_notes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11808,7 +12014,7 @@ func (ec *executionContext) _Lead_notes(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Lead().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Lead().Notes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
@@ -13842,7 +14048,7 @@ func (ec *executionContext) _Query_tasks(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Tasks(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.TaskFilter))
+			return ec.Resolvers.Query().Tasks(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.TaskFilter), fc.Args["orderBy"].(*model.TaskOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskConnection) graphql.Marshaler {
@@ -18863,6 +19069,55 @@ func UnmarshalTaskFilter(ctx context.Context, raw any) (model.TaskFilter, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTaskOrder(ctx context.Context, obj any) (model.TaskOrder, error) {
+	var it model.TaskOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTaskOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTaskOrder unmarshals raw into the TaskOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTaskOrder(ctx context.Context, raw any) (model.TaskOrder, error) {
+	var out model.TaskOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TaskOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTimeRange(ctx context.Context, obj any) (model.TimeRange, error) {
 	var it model.TimeRange
 	if obj == nil {
@@ -20771,6 +21026,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_responsibleUser(ctx, field, obj)
+				})
+		case "notes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_notes(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -24039,6 +24300,16 @@ func (ec *executionContext) marshalNTaskEdge2ᚖgithubᚗcomᚋamogqlᚋamogql�
 	return ec._TaskEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTaskOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskOrderField(ctx context.Context, v any) (model.TaskOrderField, error) {
+	var res model.TaskOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTaskOrderField2githubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskOrderField(ctx context.Context, sel ast.SelectionSet, v model.TaskOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNTime2int64(ctx context.Context, v any) (int64, error) {
 	res, err := model.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25056,6 +25327,14 @@ func (ec *executionContext) unmarshalOTaskFilter2ᚖgithubᚗcomᚋamogqlᚋamog
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputTaskFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTaskOrder2ᚖgithubᚗcomᚋamogqlᚋamogqlᚋgraphᚋmodelᚐTaskOrder(ctx context.Context, v any) (*model.TaskOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTaskOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

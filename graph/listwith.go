@@ -8,21 +8,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// The lists and payloads of leads and companies in the relation table: they
-// wrap their entities without adding a level, as the contacts' do.
-func init() {
-	for conn, entity := range map[string]string{"LeadConnection": "Lead", "CompanyConnection": "Company"} {
-		objects[conn] = object{links: map[string]link{"nodes": wrap(entity), "edges": wrap(entity + "Edge")}}
-		objects[entity+"Edge"] = object{links: map[string]link{"node": wrap(entity)}}
-	}
-	for payload, field := range map[string]string{"CreateLeadsPayload": "leads", "UpdateLeadsPayload": "leads"} {
-		objects[payload] = object{links: map[string]link{field: wrap("Lead")}}
-	}
-	for _, payload := range []string{"CreateCompaniesPayload", "UpdateCompaniesPayload"} {
-		objects[payload] = object{links: map[string]link{"companies": wrap("Company")}}
-	}
-}
-
 // listWith returns the with= values a list call of typeName needs: the
 // relations selected on the items under the connection being resolved
 // (nodes { … } and edges { node { … } }) that amoCRM embeds only on

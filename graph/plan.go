@@ -244,14 +244,19 @@ func (p *Plan) With(e loader.Entity) []string {
 
 // estimateCalls is the fewest upstream calls the plan can cost: one per
 // root field (root fields that share a read count once), one more for a
-// mutation that reads its contacts back, and one per level of related
-// objects fetched.
+// mutation that reads its objects back, and one per level of related
+// objects fetched (per entity type for notes and tasks). The account's
+// users and pipelines count none: they may be kept from an earlier
+// operation (see metadata in plan_table.go).
 func estimateCalls(p *Plan) int {
 	n := 0
 	shared := map[string]bool{}
 	for _, f := range p.Fields {
 		if strings.HasPrefix(f.Name, "__") || f.Field.Definition == nil {
 			continue
+		}
+		if p.Kind == ast.Query && metadataRoots[f.Name] {
+			continue // kept per credential: maybe no call (see metadata in plan_table.go)
 		}
 		if key := sharedRead(f); key == "" || !shared[key] {
 			n++ // the root field's own call
@@ -261,11 +266,50 @@ func estimateCalls(p *Plan) int {
 			n++ // the write, then the read of the written contacts
 		}
 		levels := map[levelKey]bool{}
-		countLevels(f.Kids, f.Type, 0, levels)
+		countLevels(f.Kids, f.Type, 0, othersRead(p.Fields, f), levels)
 		n += len(levels)
 	}
 	return n
 }
+
+// othersRead is the entity types the root fields other than f read. Root
+// fields run side by side, and the loaders keep one cache and one batch per
+// entity for the whole operation, so a level under f may find its objects
+// read by another root field (a lead by id beside the same lead under a
+// contact; a contact's chats beside chatLinks of that contact): such a
+// level counts no call of its own. Within one root field the levels run
+// one after another on other objects, each a call.
+func othersRead(fields []*Node, f *Node) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range fields {
+		if o != f && o.Field.Definition != nil && !metadataRoots[o.Name] {
+			entitiesUnder(o.Type, out)
+		}
+	}
+	return out
+}
+
+// entitiesUnder adds the entity types typeName is, or wraps.
+func entitiesUnder(typeName string, out map[string]bool) {
+	t, ok := objects[typeName]
+	if !ok || out[typeName] {
+		return
+	}
+	out[typeName] = true
+	if t.isEntity {
+		return
+	}
+	for _, l := range t.links {
+		if l.cost == costNone {
+			entitiesUnder(l.to, out)
+		}
+	}
+}
+
+// metadataRoots are the root fields that read the account's metadata:
+// users, pipelines and custom field definitions, kept per credential for
+// METADATA_TTL, so an operation may answer them without a call.
+var metadataRoots = map[string]bool{"user": true, "users": true, "pipelines": true, "customFields": true}
 
 // sharedRead names the read a root query field shares with the others of
 // its kind: the loaders start every contact(id:), lead(id:) and company(id:)
@@ -284,10 +328,16 @@ func sharedRead(f *Node) string {
 }
 
 // nodeReadsBack is readsBack on the plan: whether a mutation payload asks
-// for more of the written contacts than their ids and request ids.
+// for more of the written objects (contacts, leads, companies, notes,
+// tasks: the payload's field in the relation table) than their ids and
+// request ids, which the write's own answer holds.
 func nodeReadsBack(f *Node) bool {
+	t, ok := objects[f.Type]
+	if !ok {
+		return false
+	}
 	for _, k := range f.Kids {
-		if k.Name != "contacts" && k.Name != "contact" {
+		if _, written := t.links[k.Name]; !written {
 			continue
 		}
 		for _, sub := range k.Kids {
@@ -304,8 +354,9 @@ type levelKey struct {
 	level           int
 }
 
-// countLevels records each (type, relation, level) that needs a fetch.
-func countLevels(kids []*Node, typeName string, level int, seen map[levelKey]bool) {
+// countLevels records each (type, relation, level) that needs a fetch of
+// objects other root fields do not read.
+func countLevels(kids []*Node, typeName string, level int, others map[string]bool, seen map[levelKey]bool) {
 	t, ok := objects[typeName]
 	if !ok || level > maxWalkDepth {
 		return
@@ -319,9 +370,10 @@ func countLevels(kids []*Node, typeName string, level int, seen map[levelKey]boo
 		if t.isEntity {
 			next++
 		}
-		if r.cost == costAlways || r.cost == costUnlessIDs && t.isEntity && !f.OnlyID {
+		costs := r.cost == costAlways || r.cost == costUnlessIDs && t.isEntity && !f.OnlyID
+		if costs && !others[r.to] {
 			seen[levelKey{typeName, f.Name, level}] = true
 		}
-		countLevels(f.Kids, r.to, next, seen)
+		countLevels(f.Kids, r.to, next, others, seen)
 	}
 }

@@ -60,6 +60,30 @@ func needElements(n *loader.Needs, f *Node) {
 // wrap is a link through a type that adds no level and costs nothing.
 func wrap(to string) link { return link{to: to, need: needContacts, cost: costNone} }
 
+// metadata is a link to the account's users or pipelines. The loaders read
+// each list at most once per operation and keep it per credential for
+// METADATA_TTL, so an operation may find it kept and spend no call: it adds
+// nothing to the plan's lower bound of calls, and nothing to the loaders'
+// needs (they read the lists on demand, not by following a level).
+func metadata(to string) link { return link{to: to, need: needNothing, cost: costNone} }
+
+// activity is a link to an entity's notes or tasks. The loaders read them
+// for every entity of one type at one level in one call (filter[entity_id][],
+// up to 250 rows), whatever is selected of them, so the link costs one call
+// per level and entity type; the loaders need no Needs for it, as notes and
+// tasks are read when their fields resolve, not followed from the parent's
+// fetch.
+func activity(to string) link { return link{to: to, need: needNothing, cost: costAlways} }
+
+// connection and edge are the wrappers of a Relay connection of to.
+func connection(to string) object {
+	return object{links: map[string]link{"nodes": wrap(to), "edges": wrap(to + "Edge")}}
+}
+func edge(to string) object { return object{links: map[string]link{"node": wrap(to)}} }
+
+// payload is a mutation payload whose field holds the written objects.
+func payload(field, to string) object { return object{links: map[string]link{field: wrap(to)}} }
+
 var objects = map[string]object{
 	"Contact": {entity: loader.EntityContact, isEntity: true, links: map[string]link{
 		"leads":           {to: "Lead", with: "leads", need: needLeads, cost: costUnlessIDs},
@@ -67,20 +91,33 @@ var objects = map[string]object{
 		"customers":       {to: "Customer", with: "customers", need: needCustomers, cost: costUnlessIDs},
 		"chats":           {to: "ChatLink", need: needChats, cost: costAlways},
 		"catalogElements": {to: "CatalogElementLink", with: "catalog_elements", need: needElements, cost: costNone},
+		"responsibleUser": metadata("User"),
+		"notes":           activity("NoteConnection"),
+		"tasks":           activity("Task"),
 	}},
 	"Lead": {entity: loader.EntityLead, isEntity: true, links: map[string]link{
 		"contacts":        {to: "Contact", with: "contacts", need: needContacts, cost: costUnlessIDs},
 		"companies":       {to: "Company", need: needCompanies, cost: costUnlessIDs},
 		"catalogElements": {to: "CatalogElementLink", with: "catalog_elements", need: needElements, cost: costNone},
+		"responsibleUser": metadata("User"),
+		"pipeline":        metadata("Pipeline"),
+		"status":          metadata("PipelineStatus"),
+		"notes":           activity("NoteConnection"),
+		"tasks":           activity("Task"),
 	}},
 	"Company": {entity: loader.EntityCompany, isEntity: true, links: map[string]link{
-		"contacts":  {to: "Contact", with: "contacts", need: needContacts, cost: costUnlessIDs},
-		"leads":     {to: "Lead", with: "leads", need: needLeads, cost: costUnlessIDs},
-		"customers": {to: "Customer", with: "customers", need: needCustomers, cost: costUnlessIDs},
+		"contacts":        {to: "Contact", with: "contacts", need: needContacts, cost: costUnlessIDs},
+		"leads":           {to: "Lead", with: "leads", need: needLeads, cost: costUnlessIDs},
+		"customers":       {to: "Customer", with: "customers", need: needCustomers, cost: costUnlessIDs},
+		"responsibleUser": metadata("User"),
+		"notes":           activity("NoteConnection"),
+		"tasks":           activity("Task"),
 	}},
 	"Customer": {entity: loader.EntityCustomer, isEntity: true, links: map[string]link{
-		"contacts":  {to: "Contact", with: "contacts", need: needContacts, cost: costUnlessIDs},
-		"companies": {to: "Company", with: "companies", need: needCompanies, cost: costUnlessIDs},
+		"contacts":        {to: "Contact", with: "contacts", need: needContacts, cost: costUnlessIDs},
+		"companies":       {to: "Company", with: "companies", need: needCompanies, cost: costUnlessIDs},
+		"responsibleUser": metadata("User"),
+		"notes":           activity("NoteConnection"),
 	}},
 	"ChatLink": {entity: loader.EntityChatLink, isEntity: true, links: map[string]link{
 		"contact": {to: "Contact", need: needContacts, cost: costUnlessIDs},
@@ -88,15 +125,45 @@ var objects = map[string]object{
 	"CatalogElementLink": {links: map[string]link{
 		"element": {to: "CatalogElement", need: needNothing, cost: costAlways},
 	}},
-	"ContactConnection":     {links: map[string]link{"nodes": wrap("Contact"), "edges": wrap("ContactEdge")}},
-	"ContactEdge":           {links: map[string]link{"node": wrap("Contact")}},
-	"CreateContactsPayload": {links: map[string]link{"contacts": wrap("Contact")}},
-	"UpdateContactsPayload": {links: map[string]link{"contacts": wrap("Contact")}},
-	"UpdateContactPayload":  {links: map[string]link{"contact": wrap("Contact")}},
-	"LinkChatsPayload":      {links: map[string]link{"chatLinks": wrap("ChatLink")}},
-	"ContactChange":         {links: map[string]link{"contact": wrap("Contact")}},
-	"LeadChange":            {links: map[string]link{"lead": wrap("Lead")}},
-	"CompanyChange":         {links: map[string]link{"company": wrap("Company")}},
+	// Tasks are not an entity of the loaders (they are read per parent, not
+	// followed), so they add no level.
+	"Task": {links: map[string]link{"responsibleUser": metadata("User")}},
+
+	"ContactConnection":  connection("Contact"),
+	"ContactEdge":        edge("Contact"),
+	"LeadConnection":     connection("Lead"),
+	"LeadEdge":           edge("Lead"),
+	"CompanyConnection":  connection("Company"),
+	"CompanyEdge":        edge("Company"),
+	"CustomerConnection": connection("Customer"),
+	"CustomerEdge":       edge("Customer"),
+	"TaskConnection":     connection("Task"),
+	"TaskEdge":           edge("Task"),
+	// Notes, users and tags lead nowhere: their wrappers are here so that
+	// the table names every connection, and a relation added to them later
+	// is counted once it has its own entry.
+	"NoteConnection": connection("Note"),
+	"NoteEdge":       edge("Note"),
+	"UserConnection": connection("User"),
+	"UserEdge":       edge("User"),
+	"TagConnection":  connection("Tag"),
+	"TagEdge":        edge("Tag"),
+
+	"CreateContactsPayload":  payload("contacts", "Contact"),
+	"UpdateContactsPayload":  payload("contacts", "Contact"),
+	"UpdateContactPayload":   payload("contact", "Contact"),
+	"LinkChatsPayload":       payload("chatLinks", "ChatLink"),
+	"CreateLeadsPayload":     payload("leads", "Lead"),
+	"UpdateLeadsPayload":     payload("leads", "Lead"),
+	"CreateCompaniesPayload": payload("companies", "Company"),
+	"UpdateCompaniesPayload": payload("companies", "Company"),
+	"AddNotesPayload":        payload("notes", "Note"),
+	"CreateTasksPayload":     payload("tasks", "Task"),
+	"UpdateTasksPayload":     payload("tasks", "Task"),
+
+	"ContactChange": payload("contact", "Contact"),
+	"LeadChange":    payload("lead", "Lead"),
+	"CompanyChange": payload("company", "Company"),
 }
 
 // readsCustomFields are the fields of an entity that read its

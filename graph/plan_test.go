@@ -130,6 +130,90 @@ func TestBuildPlan(t *testing.T) {
 			query: `mutation { updateContact(input: {id: 3, name: "x"}) { contact { name } userErrors { code } } }`,
 			depth: 3, calls: 2, complete: true,
 		},
+		// The CRM around contacts: users, pipelines and stages are kept per
+		// credential (no call in the lower bound); notes and tasks cost a call
+		// per level and entity type; lists and payloads are wrappers.
+		{
+			name:  "responsible users, pipelines and stages cost no call in the lower bound",
+			query: `{ leads(first: 50) { nodes { pipeline { name } status { name } responsibleUser { name } contacts { name responsibleUser { name } } } } }`,
+			depth: 5, calls: 2, complete: true,
+			with:  map[loader.Entity][]string{loader.EntityLead: {"contacts"}},
+			wants: []want{{loader.EntityLead, 0, loader.Needs{Contacts: true}}},
+		},
+		{
+			name:  "notes and tasks of a page: one call each",
+			query: `{ contacts(first: 50) { nodes { notes(first: 3) { nodes { text } } tasks { text responsibleUser { name } } } } }`,
+			depth: 5, calls: 3, complete: true,
+		},
+		{
+			name:  "notes and tasks of two entity types at one level count apart",
+			query: `{ contact(id: 3) { notes { nodes { id } } leads { notes { edges { node { id } } } tasks { id } } } }`,
+			depth: 6, calls: 5, complete: true,
+			with:  map[loader.Entity][]string{loader.EntityContact: {"leads"}},
+			wants: []want{{loader.EntityContact, 0, loader.Needs{Leads: true}}},
+		},
+		{
+			name:  "a customer's notes and responsible user",
+			query: `{ customers(first: 10) { edges { node { notes(last: 2, first: 5) { nodes { text } } responsibleUser { name } } } } }`,
+			depth: 6, calls: 2, complete: true,
+		},
+		{
+			name:  "companies connection with leads and notes",
+			query: `{ companies(first: 20) { edges { node { leads { name } notes { nodes { id } } } } } }`,
+			depth: 6, calls: 3, complete: true,
+			with:  map[loader.Entity][]string{loader.EntityCompany: {"leads"}},
+			wants: []want{{loader.EntityCompany, 0, loader.Needs{Leads: true}}},
+		},
+		{
+			name:  "ordered tasks with their users",
+			query: `{ tasks(first: 5, orderBy: {field: COMPLETE_TILL, direction: ASC}) { edges { node { responsibleUser { name } } } } }`,
+			depth: 5, calls: 1, complete: true,
+		},
+		{
+			name:  "metadata root fields cost no call in the lower bound",
+			query: `{ users(first: 5) { nodes { name } } pipelines { name } user(id: 1) { name } customFields(entity: LEADS) { name } }`,
+			depth: 3, calls: 0, complete: true,
+		},
+		{
+			name:  "createLeads reading back and following contacts",
+			query: `mutation { createLeads(input: [{name: "x"}]) { leads { name contacts { name } } userErrors { code } } }`,
+			depth: 4, calls: 3, complete: true,
+			with:  map[loader.Entity][]string{loader.EntityLead: {"contacts"}},
+			wants: []want{{loader.EntityLead, 0, loader.Needs{Contacts: true}}},
+		},
+		{
+			name:  "updateCompanies selecting ids only costs the write",
+			query: `mutation { updateCompanies(input: [{id: 1, name: "x"}]) { companies { id } userErrors { code } } }`,
+			depth: 3, calls: 1, complete: true,
+		},
+		{
+			name:  "addNotes for customers: ids and request ids come with the write",
+			query: `mutation { addNotes(entity: CUSTOMERS, input: [{entityId: 1, text: "x"}]) { notes { id requestId } } }`,
+			depth: 3, calls: 1, complete: true,
+		},
+		{
+			name:  "addNotes reading the notes back",
+			query: `mutation { addNotes(entity: LEADS, input: [{entityId: 1, text: "x"}]) { notes { text } } }`,
+			depth: 3, calls: 2, complete: true,
+		},
+		{
+			name:  "a level another root field reads costs none: the lead may be the one by id",
+			query: `{ lead(id: 20000206) { name price } contact(id: 10000031) { leads { name } } }`,
+			depth: 3, calls: 2, complete: true,
+			with:  map[loader.Entity][]string{loader.EntityContact: {"leads"}},
+			wants: []want{{loader.EntityContact, 0, loader.Needs{Leads: true}}},
+		},
+		{
+			name:  "a contact's chats beside chatLinks of the contact: one chats read, the contact once",
+			query: `{ contact(id: 3102959) { name chats { chatId } } chatLinks(contactIds: [3102959]) { chatId contact { name } } }`,
+			depth: 3, calls: 2, complete: true,
+			wants: []want{{loader.EntityContact, 0, loader.Needs{Chats: true}}, {loader.EntityChatLink, 0, loader.Needs{Contacts: true}}},
+		},
+		{
+			name:  "updateTasks reading back, users kept",
+			query: `mutation { updateTasks(input: [{id: 1, isCompleted: true}]) { tasks { result responsibleUser { name } } } }`,
+			depth: 4, calls: 2, complete: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,4 +282,64 @@ func TestPlanCache(t *testing.T) {
 
 func opContext(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) *graphql.OperationContext {
 	return &graphql.OperationContext{Doc: doc, Operation: op, Variables: vars}
+}
+
+// inlineFields are the fields of object type that come inside their
+// parent's answer and lead to nothing that costs a call: every other field
+// of an object type reachable from the roots must be a link of the
+// relation table, so a relation added to the schema is counted (or
+// declared free here) rather than silently left out of the plan's Calls.
+var inlineFields = map[string][]string{
+	"Contact":               {"customFieldsValues", "phoneNumbers", "emailAddresses", "tags"},
+	"Lead":                  {"customFieldsValues", "tags"},
+	"Company":               {"customFieldsValues", "tags"},
+	"Customer":              {"customFieldsValues", "tags"},
+	"CatalogElement":        {"customFieldsValues"},
+	"CustomFieldValue":      {"values"},
+	"Pipeline":              {"statuses"},
+	"CustomFieldDefinition": {"requiredStatuses", "enums"},
+	// A connection's pageInfo and a payload's userErrors.
+	"*": {"pageInfo", "userErrors"},
+}
+
+// TestRelationTableNamesEveryObjectField holds the relation table to the
+// schema: every field leading to an object, on every type reachable from
+// the roots, is a link (to the field's type) or declared inline.
+func TestRelationTableNamesEveryObjectField(t *testing.T) {
+	t.Parallel()
+	s := parsedSchema
+	seen := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		def := s.Types[name]
+		if def == nil || def.Kind != ast.Object || seen[name] || strings.HasPrefix(name, "__") {
+			return
+		}
+		seen[name] = true
+		root := def == s.Query || def == s.Mutation || def == s.Subscription
+		for _, f := range def.Fields {
+			to := f.Type.Name()
+			if td := s.Types[to]; td == nil || td.Kind != ast.Object || strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			switch l, ok := objects[name].links[f.Name]; {
+			case root:
+			case ok && l.to != to:
+				t.Errorf("%s.%s leads to %s, the table says %s", name, f.Name, to, l.to)
+			case !ok && !slices.Contains(inlineFields[name], f.Name) && !slices.Contains(inlineFields["*"], f.Name):
+				t.Errorf("%s.%s (%s) is neither in the relation table (plan_table.go) nor declared inline", name, f.Name, to)
+			}
+			visit(to)
+		}
+	}
+	for _, root := range []*ast.Definition{s.Query, s.Mutation, s.Subscription} {
+		if root != nil {
+			visit(root.Name)
+		}
+	}
+	for name := range objects {
+		if !seen[name] {
+			t.Errorf("the relation table has %s, which no root reaches", name)
+		}
+	}
 }

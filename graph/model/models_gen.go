@@ -487,7 +487,7 @@ type NoteConnection struct {
 
 // A note with its cursor.
 type NoteEdge struct {
-	// An opaque cursor to this item: pass it as after to the same field of the same entity.
+	// An opaque cursor to this item: pass it as after or before to the same field of the same entity.
 	Cursor string `json:"cursor"`
 	// The note.
 	Node *amocrm.Note `json:"node"`
@@ -581,6 +581,14 @@ type TaskFilter struct {
 	CreatedBy []int `json:"createdBy,omitempty"`
 	// Only tasks last changed within this range (filter[updated_at]).
 	UpdatedAt *TimeRange `json:"updatedAt,omitempty"`
+}
+
+// The order of the tasks list: one field, amoCRM's order[field]=asc|desc.
+type TaskOrder struct {
+	// The field to sort by.
+	Field TaskOrderField `json:"field"`
+	// Ascending or descending.
+	Direction OrderDirection `json:"direction"`
 }
 
 // An inclusive time range, amoCRM's filter[field][from] and [to]; either bound
@@ -1322,6 +1330,67 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The fields amoCRM can sort the tasks list by.
+type TaskOrderField string
+
+const (
+	// By the time the task was created (order[created_at]).
+	TaskOrderFieldCreatedAt TaskOrderField = "CREATED_AT"
+	// By the deadline (order[complete_till]).
+	TaskOrderFieldCompleteTill TaskOrderField = "COMPLETE_TILL"
+	// By id (order[id]).
+	TaskOrderFieldID TaskOrderField = "ID"
+)
+
+var AllTaskOrderField = []TaskOrderField{
+	TaskOrderFieldCreatedAt,
+	TaskOrderFieldCompleteTill,
+	TaskOrderFieldID,
+}
+
+func (e TaskOrderField) IsValid() bool {
+	switch e {
+	case TaskOrderFieldCreatedAt, TaskOrderFieldCompleteTill, TaskOrderFieldID:
+		return true
+	}
+	return false
+}
+
+func (e TaskOrderField) String() string {
+	return string(e)
+}
+
+func (e *TaskOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TaskOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TaskOrderField", str)
+	}
+	return nil
+}
+
+func (e TaskOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TaskOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TaskOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
