@@ -29,7 +29,7 @@ func decodeJSON(data []byte, v any) error {
 func decodeSkipping(data []byte, v any, d decoding) error {
 	switch {
 	case d.members != nil:
-		return jsonv2.Unmarshal(data, v, d.members.opts[d.skip&skipAll])
+		return d.members.decodeBody(data, v, d.skip)
 	case d.skip == 0:
 		return decodeJSON(data, v)
 	}

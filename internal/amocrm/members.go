@@ -38,13 +38,16 @@ func NewMembers(names ...string) *Members {
 		}
 		m.kept[t] = kept
 	}
-	entities := []*jsonv2.Unmarshalers{
-		jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Contact) error { return m.decode(dec, v) }),
-		jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Lead) error { return m.decode(dec, v) }),
-		jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Company) error { return m.decode(dec, v) }),
-		jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Customer) error { return m.decode(dec, v) }),
-	}
 	for s := range m.opts {
+		// A kept member is decoded with the options of the call it is part
+		// of, read when it is decoded (the closures are made before them).
+		opts, skip := &m.opts[s], Skip(s)
+		entities := []*jsonv2.Unmarshalers{
+			jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Contact) error { return m.decode(dec, v, call{*opts, skip}) }),
+			jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Lead) error { return m.decode(dec, v, call{*opts, skip}) }),
+			jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Company) error { return m.decode(dec, v, call{*opts, skip}) }),
+			jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Customer) error { return m.decode(dec, v, call{*opts, skip}) }),
+		}
 		skipLinks := Skip(s)&SkipLinks != 0
 		refs := jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *[]EntityRef) error { return decodeRefs(dec, v, skipLinks) })
 		fns := append(skipUnmarshalers(Skip(s)), append(entities, refs)...)
@@ -73,41 +76,21 @@ func membersFrom(ctx context.Context) *Members {
 	return m
 }
 
-// decode reads one entity object into v, a pointer to one of entityTypes.
-// Anything but an object (null, a wrong type) goes to the default
-// decoding, so that it fails or succeeds exactly as without Members.
-func (m *Members) decode(dec *jsontext.Decoder, v any) error {
+// decode reads one entity object into v, a pointer to one of entityTypes,
+// with opts, the options of the call, where the JSON v2 decoder meets one
+// (a body decodeBody does not walk itself). The object is read whole, which
+// validates it in one pass, and walked by the scanner. Anything but an
+// object (null, a wrong type) goes to the default decoding, so that it
+// fails or succeeds exactly as without Members.
+func (m *Members) decode(dec *jsontext.Decoder, v any, c call) error {
 	if dec.PeekKind() != '{' {
 		return errors.ErrUnsupported
 	}
-	rv := reflect.ValueOf(v).Elem()
-	kept := m.kept[rv.Type()]
-	if _, err := dec.ReadToken(); err != nil {
+	raw, err := dec.ReadValue()
+	if err != nil {
 		return err
 	}
-	var buf [32]byte
-	name := buf[:0]
-	for dec.PeekKind() != '}' {
-		raw, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		// A name that does not unquote cleanly (invalid UTF-8) names no
-		// field of ours; its value is skipped as the decoder would ignore it.
-		name, err = memberName(name[:0], raw)
-		f, ok := kept[string(name)]
-		if !ok || err != nil {
-			if err := dec.SkipValue(); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := f.decode(dec, rv.Field(f.index)); err != nil {
-			return err
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
+	return m.entity(&scanner{b: raw}, reflect.ValueOf(v).Elem(), c)
 }
 
 // memberName is the unquoted name of a member read as a raw value.

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // memberField is a struct field Members decodes by hand where its JSON is
@@ -97,18 +96,14 @@ func kindOf(t reflect.Type) fieldKind {
 	return kindOther
 }
 
-// decode reads the member's value into v, a field of the object.
-func (f memberField) decode(dec *jsontext.Decoder, v reflect.Value) error {
-	k := dec.PeekKind()
-	switch {
-	case (f.kind == kindInt || f.kind == kindIntPtr || f.kind == kindMoney) && k == '0':
-		raw, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
+// decode reads the member's raw value into v, a field of the object, with
+// the options of the call.
+func (f memberField) decode(raw []byte, v reflect.Value, opts jsonv2.Options) error {
+	switch c := raw[0]; {
+	case (f.kind == kindInt || f.kind == kindIntPtr || f.kind == kindMoney) && (c == '-' || c >= '0' && c <= '9'):
 		n, ok := plainInt(raw)
 		if !ok || f.kind != kindIntPtr && v.OverflowInt(n) {
-			return jsonv2.Unmarshal(raw, v.Addr().Interface(), decodeOptions)
+			break
 		}
 		if f.kind == kindIntPtr {
 			p := reflect.New(v.Type().Elem())
@@ -118,33 +113,22 @@ func (f memberField) decode(dec *jsontext.Decoder, v reflect.Value) error {
 		}
 		v.SetInt(n)
 		return nil
-	case f.kind == kindIntPtr && k == 'n':
-		if _, err := dec.ReadToken(); err != nil {
-			return err
-		}
+	case f.kind == kindIntPtr && string(raw) == "null":
 		v.SetZero()
 		return nil
-	case f.kind == kindString && k == '"':
-		raw, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
+	case f.kind == kindString && c == '"':
 		s := raw[1 : len(raw)-1]
 		if !plainString(s) {
-			return jsonv2.Unmarshal(raw, v.Addr().Interface(), decodeOptions)
+			break
 		}
 		v.SetString(string(s))
 		return nil
-	case f.kind == kindBool && (k == 't' || k == 'f'):
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		v.SetBool(tok.Bool())
+	case f.kind == kindBool && (string(raw) == "true" || string(raw) == "false"):
+		v.SetBool(c == 't')
 		return nil
 	}
 	// Everything else, with the options of the call (Skip included).
-	return jsonv2.UnmarshalDecode(dec, v.Addr().Interface())
+	return jsonv2.Unmarshal(raw, v.Addr().Interface(), opts)
 }
 
 // plainInt parses a JSON integer of at most 18 digits, which cannot

@@ -67,12 +67,12 @@ func decodeRef(dec *jsontext.Decoder, r *EntityRef, skipLinks bool) error {
 			err = jsonv2.UnmarshalDecode(dec, &r.IsMain)
 		case "_links":
 			if skipLinks {
-				err = dec.SkipValue()
+				err = skipValue(dec)
 			} else {
 				err = jsonv2.UnmarshalDecode(dec, &r.Links)
 			}
 		default:
-			err = dec.SkipValue()
+			err = skipValue(dec)
 		}
 		if err != nil {
 			return err

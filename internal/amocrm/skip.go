@@ -65,13 +65,22 @@ func skipUnmarshalers(s Skip) []*jsonv2.Unmarshalers {
 	var fns []*jsonv2.Unmarshalers
 	if s&SkipLinks != 0 {
 		fns = append(fns, jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ **Links) error {
-			return dec.SkipValue()
+			return skipValue(dec)
 		}))
 	}
 	if s&SkipCustomFields != 0 {
 		fns = append(fns, jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ *[]CustomFieldValues) error {
-			return dec.SkipValue()
+			return skipValue(dec)
 		}))
 	}
 	return fns
+}
+
+// skipValue passes over the next value. The decoder's own SkipValue walks
+// an object or array token by token through its state machine; ReadValue
+// scans the same bytes in one pass (validating them just as well) and is
+// several times faster on the large custom-field arrays amoCRM sends.
+func skipValue(dec *jsontext.Decoder) error {
+	_, err := dec.ReadValue()
+	return err
 }

@@ -237,7 +237,13 @@ func write(w http.ResponseWriter, mt mediaType, status int, v any, lim answerLim
 			bufPool.Put(buf)
 		}
 	}()
-	if err := buf.enc.Encode(v); err != nil {
+	var err error
+	if r, ok := v.(*graphql.Response); ok {
+		err = encodeResponse(&buf.Buffer, r)
+	} else {
+		err = buf.enc.Encode(v)
+	}
+	if err != nil {
 		buf.Reset()
 		buf.WriteString(encodeFailure)
 		status = http.StatusInternalServerError
