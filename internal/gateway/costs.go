@@ -128,7 +128,8 @@ var CostQueries = []CostQuery{
 		Bench: "Leads50ContactsCompanies",
 		Query: `{ leads(first: 50) { nodes { id name price contacts { id name } companies { id name } } } }`,
 		Calls: 3, Minimum: 3, Sequential: 2,
-	}, {
+	},
+	{
 		// A customer's feed: the customers page, then their notes (GET
 		// /api/v4/customers/notes?filter[entity_id][]=…, one call for the
 		// page) beside the user list.

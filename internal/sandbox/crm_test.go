@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -76,7 +77,8 @@ func TestCRMReadStatuses(t *testing.T) {
 		{"/api/v4/contacts/3/notes", 200, "notes", 2},
 		{"/api/v4/companies/1/notes", 200, "notes", 1},
 		{"/api/v4/leads/999/notes", 204, "", 0},
-		{"/api/v4/customers/notes", 204, "", 0},
+		{"/api/v4/customers/notes", 200, "notes", 50},
+		{"/api/v4/customers/notes?filter[entity_id][]=134923", 204, "", 0},
 		{"/api/v4/leads/1/links", 404, "", 0},
 		{"/api/v4/leads/notes/70000002", 200, "", 0},
 		{"/api/v4/contacts/notes/70000002", 404, "", 0}, // a lead's note
@@ -303,5 +305,48 @@ func TestLeadLossReason(t *testing.T) {
 		if len(lr) != 1 || num(lr[0].(map[string]any)["id"]) != num(l["loss_reason_id"]) {
 			t.Errorf("lead %v: loss_reason %v", l["id"], lr)
 		}
+	}
+}
+
+// TestCustomerNotes: the demo customers have notes, and one
+// GET /api/v4/customers/notes with filter[entity_id][] answers the notes of
+// exactly the customers it names, newest first with order[id]=desc, as the
+// gateway reads them for a page of customers.
+func TestCustomerNotes(t *testing.T) {
+	t.Parallel()
+	_, srv := start(t)
+	all := items(t, call(t, srv, "GET", "/api/v4/customers/notes?limit=250", nil), "notes")
+	byOwner := map[int]int{}
+	for _, m := range all {
+		byOwner[int(num(m["entity_id"]))]++
+	}
+	if len(byOwner) < 5 {
+		t.Fatalf("notes on %d customers, want several: %v", len(byOwner), byOwner)
+	}
+	var want []int
+	for id := range byOwner {
+		if len(want) < 3 {
+			want = append(want, id)
+		}
+	}
+	path := "/api/v4/customers/notes?limit=250&order[id]=desc"
+	for _, id := range want {
+		path += "&filter[entity_id][]=" + strconv.Itoa(id)
+	}
+	got := items(t, call(t, srv, "GET", path, nil), "notes")
+	n := 0
+	for _, id := range want {
+		n += byOwner[id]
+	}
+	if len(got) != n {
+		t.Errorf("%d notes of customers %v, want %d", len(got), want, n)
+	}
+	for _, m := range got {
+		if !slices.Contains(want, int(num(m["entity_id"]))) {
+			t.Errorf("note of customer %v, asked for %v", m["entity_id"], want)
+		}
+	}
+	if !slices.IsSortedFunc(got, func(a, b map[string]any) int { return int(num(b["id"]) - num(a["id"])) }) {
+		t.Error("order[id]=desc is not descending")
 	}
 }

@@ -89,6 +89,9 @@ func seedActivity(st *store, seed int64, now time.Time) {
 		{entLeads, idsFrom(st.leads, FirstGeneratedLeadID), 2},
 		{entContacts, idsFrom(st.contacts, FirstGeneratedContactID+2), 5},
 		{entCompanies, idsFrom(st.companies, FirstGeneratedCompanyID), 3},
+		// Last, so the notes above keep the ids and data they had before
+		// customers had notes.
+		{entCustomers, idsFrom(st.customers, FirstGeneratedCustomerID), 3},
 	}
 	for _, o := range owners {
 		for _, id := range o.ids {
