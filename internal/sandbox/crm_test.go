@@ -77,7 +77,7 @@ func TestCRMReadStatuses(t *testing.T) {
 		{"/api/v4/contacts/3/notes", 200, "notes", 2},
 		{"/api/v4/companies/1/notes", 200, "notes", 1},
 		{"/api/v4/leads/999/notes", 204, "", 0},
-		{"/api/v4/customers/notes", 200, "notes", 50},
+		{"/api/v4/customers/notes", 200, "notes", 33},
 		{"/api/v4/customers/notes?filter[entity_id][]=134923", 204, "", 0},
 		{"/api/v4/leads/1/links", 404, "", 0},
 		{"/api/v4/leads/notes/70000002", 200, "", 0},
