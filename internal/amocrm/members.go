@@ -20,14 +20,18 @@ import (
 // A Members is immutable and safe for concurrent use; build one per set
 // of names and reuse it, as it holds the decoder set up for that set.
 type Members struct {
-	kept map[reflect.Type]map[string]memberField // per entity type, by JSON name
-	opts [skipAll + 1]jsonv2.Options             // per Skip combination
+	kept   map[reflect.Type]map[string]memberField // per entity type, by JSON name
+	quoted map[reflect.Type][]quotedField          // the same, by quoted name
+	opts   [skipAll + 1]jsonv2.Options             // per Skip combination
 }
 
 // NewMembers returns the set of members named. "id" is always kept, so
 // that decoded objects can be told apart.
 func NewMembers(names ...string) *Members {
-	m := &Members{kept: make(map[reflect.Type]map[string]memberField, len(entityTypes))}
+	m := &Members{
+		kept:   make(map[reflect.Type]map[string]memberField, len(entityTypes)),
+		quoted: make(map[reflect.Type][]quotedField, len(entityTypes)),
+	}
 	for _, t := range entityTypes {
 		all := fieldsOf(t)
 		kept := make(map[string]memberField, len(names)+1)
@@ -37,6 +41,11 @@ func NewMembers(names ...string) *Members {
 			}
 		}
 		m.kept[t] = kept
+		for n, f := range kept {
+			f.embedded = n == "_embedded"
+			kept[n] = f
+			m.quoted[t] = append(m.quoted[t], quotedField{`"` + n + `"`, f})
+		}
 	}
 	for s := range m.opts {
 		// A kept member is decoded with the options of the call it is part

@@ -127,27 +127,48 @@ func (m *Members) entityList(s *scanner, dst reflect.Value, c call) error {
 // entity walks the entity object at s into dst, decoding the members m
 // keeps.
 func (m *Members) entity(s *scanner, dst reflect.Value, c call) error {
-	kept := m.kept[dst.Type()]
+	t := dst.Type()
+	kept, quoted := m.kept[t], m.quoted[t]
 	var buf [32]byte
 	return s.object(func(rawName []byte) error {
-		if string(rawName) == `"_embedded"` && s.peek() == '{' {
-			if f, ok := kept["_embedded"]; ok {
-				return relations(s, dst.Field(f.index), c)
+		f, ok := lookup(quoted, rawName)
+		if !ok && !plain(rawName) {
+			// An escaped name may still name a kept member. One that does
+			// not unquote cleanly (invalid UTF-8) names no field of ours;
+			// its value is left alone as the decoder would.
+			if name, err := memberName(buf[:0], rawName); err == nil {
+				f, ok = kept[string(name)]
 			}
+		}
+		if !ok {
+			_, err := s.value()
+			return err
+		}
+		if f.embedded && s.peek() == '{' {
+			return relations(s, dst.Field(f.index), c)
 		}
 		value, err := s.value()
 		if err != nil {
 			return err
 		}
-		// A name that does not unquote cleanly (invalid UTF-8) names no
-		// field of ours; its value is left alone as the decoder would.
-		name, err := memberName(buf[:0], rawName)
-		f, ok := kept[string(name)]
-		if !ok || err != nil {
-			return nil
-		}
 		return f.decode(value, dst.Field(f.index), c.opts)
 	})
+}
+
+// quotedField is a kept member by its name as amoCRM writes it, quotes
+// included: a few names, compared byte for byte before any map lookup.
+type quotedField struct {
+	name string
+	memberField
+}
+
+func lookup(q []quotedField, rawName []byte) (memberField, bool) {
+	for i := range q {
+		if q[i].name == string(rawName) {
+			return q[i].memberField, true
+		}
+	}
+	return memberField{}, false
 }
 
 // call is what decoding an answer takes from its call.

@@ -13,8 +13,9 @@ import (
 // plain (an integer, a string without escapes, a boolean, null), and with
 // the JSON v2 decoder otherwise, so every value decodes as without Members.
 type memberField struct {
-	index int
-	kind  fieldKind
+	index    int
+	kind     fieldKind
+	embedded bool // the entity's _embedded, walked by relations
 }
 
 type fieldKind uint8

@@ -129,12 +129,21 @@ func (s *scanner) scalar() error {
 	return errSyntax
 }
 
+// structural marks the bytes container stops at; it passes over the rest
+// (numbers, literals, commas, colons, white space) without looking further.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
 // container consumes an object or array, checking its brackets match and
 // its strings end.
 func (s *scanner) container() error {
 	s.stack = s.stack[:0]
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; c {
+	b := s.b
+	for s.i < len(b) {
+		if !structural[b[s.i]] {
+			s.i++
+			continue
+		}
+		switch c := b[s.i]; c {
 		case '"':
 			if err := s.str(); err != nil {
 				return err

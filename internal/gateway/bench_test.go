@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -185,4 +187,52 @@ func decodeAny(raw []byte) error {
 		return fmt.Errorf("no decoder for %.60s", raw)
 	}
 	return amocrm.DecodeJSON(raw, v)
+}
+
+// BenchmarkUpstreamFloor is the transport floor beside BenchmarkQuery: the
+// same upstream answers fetched with a bare net/http client from the same
+// recording server over loopback, read and dropped, in the gateway's
+// order. No gateway, no decoding: what a query's calls cost before
+// anything is done with them.
+func BenchmarkUpstreamFloor(b *testing.B) {
+	for _, q := range CostQueries {
+		b.Run(q.Bench, func(b *testing.B) {
+			rp := &replay{sb: sandbox.New(), m: map[string]recorded{}}
+			up := httptest.NewServer(rp)
+			b.Cleanup(up.Close)
+			cfg := Config{BaseURL: up.URL, AccessToken: sandbox.DefaultToken}
+			u, err := NewUpstream(cfg, zerolog.Nop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, _ := json.Marshal(map[string]string{"query": q.Query})
+			post(b, New(zerolog.Nop(), cfg, u), body)
+			var uris []string
+			rp.mu.Lock()
+			for k := range rp.m {
+				if method, uri, _ := strings.Cut(k, " "); method == http.MethodGet {
+					uris = append(uris, uri)
+				}
+			}
+			rp.mu.Unlock()
+			client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+			b.ReportAllocs()
+			cpu0, cpuOK := processCPU()
+			for b.Loop() {
+				for _, uri := range uris {
+					req, _ := http.NewRequest(http.MethodGet, up.URL+uri, nil)
+					req.Header.Set("Authorization", "Bearer "+sandbox.DefaultToken)
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+			if cpu1, _ := processCPU(); cpuOK && b.N > 0 {
+				b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+			}
+		})
+	}
 }
