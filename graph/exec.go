@@ -100,7 +100,9 @@ func (x Executor) run(ctx context.Context, opCtx *graphql.OperationContext, l *l
 		}
 	}()
 	r := &run{ctx: ctx, opCtx: opCtx, l: l, client: x.Client, lists: read}
-	b := make([]byte, 0, 4096)
+	// Sized as the plan's last answer was, so that a large page is written
+	// into one allocation instead of a doubling series of them.
+	b := make([]byte, 0, max(4096, int(p.answerSize.Load())))
 	b = append(b, '{')
 	for i, f := range p.Fields {
 		if i > 0 {
@@ -121,7 +123,9 @@ func (x Executor) run(ctx context.Context, opCtx *graphql.OperationContext, l *l
 			return nil, err
 		}
 	}
-	return append(b, '}'), nil
+	b = append(b, '}')
+	p.answerSize.Store(int64(len(b) + len(b)/8))
+	return b, nil
 }
 
 // run is one execution of a plan.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -16,8 +17,9 @@ import (
 // fetches, the related objects each level wants in full, whether custom
 // fields are read, and a lower bound of the upstream calls. The limits, the
 // loaders and the plan executor all read it, so they cannot disagree about
-// what a query selects. A Plan is immutable once built and shared by every
-// request of the same document and directive variables.
+// what a query selects. A Plan is immutable once built, but for a size
+// hint, and shared by every request of the same document and directive
+// variables.
 type Plan struct {
 	// Kind is the operation's kind.
 	Kind ast.Operation
@@ -34,6 +36,10 @@ type Plan struct {
 	Covered bool
 
 	deferred bool // some fragment is under @defer
+
+	// answerSize is a little more than the executor's last answer to the
+	// plan: the next one's buffer is made this large.
+	answerSize atomic.Int64
 
 	wants   []want
 	with    []entityWith

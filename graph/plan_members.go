@@ -42,20 +42,21 @@ var (
 	resolverMembers = map[string]map[string][]string{
 		"Contact": {
 			"phones": cfMembers, "emails": cfMembers, "phoneNumbers": cfMembers, "emailAddresses": cfMembers,
-			"requestId": {"request_id"}, "responsibleUser": responsibleMember, "chats": nil,
+			"requestId": {"request_id"}, "responsibleUser": responsibleMember, "chats": nil, "notes": nil, "tasks": nil,
 			"tags": embeddedMembers, "companies": embeddedMembers, "leads": embeddedMembers, "customers": embeddedMembers, "catalogElements": embeddedMembers,
 		},
 		"Lead": {
 			"responsibleUser": responsibleMember, "pipeline": {"pipeline_id"}, "status": {"pipeline_id", "status_id"},
+			"notes": nil, "tasks": nil,
 			"tags": embeddedMembers, "companies": embeddedMembers, "contacts": embeddedMembers, "catalogElements": embeddedMembers,
 		},
 		"Company": {
-			"responsibleUser": responsibleMember,
-			"tags":            embeddedMembers, "contacts": embeddedMembers, "leads": embeddedMembers, "customers": embeddedMembers,
+			"responsibleUser": responsibleMember, "notes": nil, "tasks": nil,
+			"tags": embeddedMembers, "contacts": embeddedMembers, "leads": embeddedMembers, "customers": embeddedMembers,
 		},
 		"Customer": {
-			"responsibleUser": responsibleMember,
-			"tags":            embeddedMembers, "contacts": embeddedMembers, "companies": embeddedMembers,
+			"responsibleUser": responsibleMember, "notes": nil,
+			"tags": embeddedMembers, "contacts": embeddedMembers, "companies": embeddedMembers,
 		},
 	}
 )

@@ -46,6 +46,7 @@ var memberQueries = []string{
 	`{ contacts(first: 20) { nodes { companies { name contacts { name leads { name contacts { name } } } } } } }`,
 	`{ a: contact(id: 3) { leads { id } } b: contact(id: 3) { name tags { name } customers { id } } }`,
 	`{ contact(id: 3) { ... on Contact { name } ...F } } fragment F on Contact { leads { ... on Lead { price } } }`,
+	`{ contact(id: 3) { name notes(first: 5) { nodes { id text } } tasks { id text } leads { name notes { nodes { id } } tasks { id } } companies { name notes { nodes { id } } tasks { id } } customers { notes { nodes { id } } } } }`,
 }
 
 // decodeAll undoes, after Lookahead, what the plan kept of each entity:
