@@ -3110,7 +3110,9 @@ type Pipeline {
 type PipelineStatus {
   """
   The stage's id. Ids are unique in the account except 142 (won) and 143
-  (lost), which every pipeline has: a stage is named by pipelineId and id.
+  (lost), which every pipeline has: a stage is named by pipelineId and id,
+  and a normalising client cache must key it by both (Apollo:
+  typePolicies: { PipelineStatus: { keyFields: ["pipelineId", "id"] } }).
   """
   id: ID!
   "The id of the pipeline the stage belongs to."
