@@ -116,6 +116,10 @@ func (x Executor) run(ctx context.Context, opCtx *graphql.OperationContext, l *l
 			b, err = r.contactByID(b, f)
 		case "contacts":
 			b, err = r.contacts(b, f)
+		case "lead":
+			b, err = r.leadByID(b, f)
+		case "company":
+			b, err = r.companyByID(b, f)
 		default:
 			err = errShape
 		}

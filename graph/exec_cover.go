@@ -3,7 +3,7 @@ package graph
 // execFields is what the plan executor answers: for each type, its fields
 // and the type each leads to ("" for a leaf). A query is covered when every
 // field of its plan is here; otherwise gqlgen answers it. Root fields are
-// checked separately (contact, contacts, __typename).
+// checked separately (contact, contacts, lead, company, __typename).
 var execFields = map[string]map[string]string{
 	"Contact": {
 		"__typename": "", "id": "", "name": "", "firstName": "", "lastName": "",
@@ -55,6 +55,14 @@ func covered(p *Plan) bool {
 			}
 		case "contacts":
 			if !coveredKids(f.Kids, "ContactConnection") {
+				return false
+			}
+		case "lead":
+			if !coveredKids(f.Kids, "Lead") {
+				return false
+			}
+		case "company":
+			if !coveredKids(f.Kids, "Company") {
 				return false
 			}
 		default:

@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/loader"
 )
 
 // Each writer answers its type's fields as the type's resolvers do, in the
@@ -11,18 +13,36 @@ import (
 
 // contactByID answers contact(id:) (queryResolver.Contact).
 func (r *run) contactByID(b []byte, f *Node) ([]byte, error) {
+	return byID(r, b, f, (*loader.Loaders).GetContact, r.contact)
+}
+
+// leadByID answers lead(id:) (queryResolver.Lead).
+func (r *run) leadByID(b []byte, f *Node) ([]byte, error) {
+	return byID(r, b, f, (*loader.Loaders).GetLead, lead)
+}
+
+// companyByID answers company(id:) (queryResolver.Company).
+func (r *run) companyByID(b []byte, f *Node) ([]byte, error) {
+	return byID(r, b, f, (*loader.Loaders).GetCompany, company)
+}
+
+// byID reads the entity a root field names by its id argument through the
+// loaders, which batch it with the operation's other reads of its kind,
+// and writes it, or null when amoCRM has none.
+func byID[T any](r *run, b []byte, f *Node, get func(*loader.Loaders, context.Context, int) (*T, error),
+	write func([]byte, []*Node, *T) ([]byte, error)) ([]byte, error) {
 	id, err := model.UnmarshalID(f.ArgumentMap(r.opCtx.Variables)["id"])
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.l.GetContact(r.ctx, id)
+	x, err := get(r.l, r.ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if c == nil {
+	if x == nil {
 		return append(b, "null"...), nil
 	}
-	return r.contact(b, f.Kids, c)
+	return write(b, f.Kids, x)
 }
 
 func hasTags(e *amocrm.ContactEmbedded) bool      { return e.Tags != nil }

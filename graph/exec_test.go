@@ -214,7 +214,9 @@ func TestExecutorTakesPlanPath(t *testing.T) {
 		{`{ contacts(first: 50) { nodes { id name leads { id name price } companies { id name } } } }`, true},
 		{`{ __typename }`, true},
 		{`{ contact(id: 3) { customers { id } } }`, false},
-		{`{ lead(id: 20000206) { name } }`, false},
+		{`{ lead(id: 20000206) { name price tags { name } } company(id: 1) { id name } }`, true},
+		{`{ lead(id: 20000206) { name contacts { id } } }`, false},
+		{`{ lead(id: 999) { name } }`, true}, // none: null
 		{`{ contacts(first: 2) { nodes { companies { contacts { name } } } } }`, false},
 		{`{ __schema { queryType { name } } }`, false},
 		{`{ contact(id: "x") { id } }`, false}, // covered, but the argument does not coerce

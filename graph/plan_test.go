@@ -112,7 +112,13 @@ func TestBuildPlan(t *testing.T) {
 		{
 			name:  "contact, lead and company by id share a read per kind",
 			query: `{ a: contact(id: 3) { id } b: contact(id: 4) { id } lead(id: 5) { id } }`,
-			depth: 2, calls: 2, complete: true,
+			depth: 2, calls: 2, covered: true, complete: true,
+		},
+		{
+			name:  "a lead's relations are the resolvers'",
+			query: `{ lead(id: 5) { id contacts { id } } company(id: 1) { name } }`,
+			depth: 3, calls: 2, complete: true,
+			with:  map[loader.Entity][]string{loader.EntityLead: {"contacts"}},
 		},
 		{
 			name:  "typename only",
@@ -199,7 +205,7 @@ func TestBuildPlan(t *testing.T) {
 		{
 			name:  "a level another root field reads costs none: the lead may be the one by id",
 			query: `{ lead(id: 20000206) { name price } contact(id: 10000031) { leads { name } } }`,
-			depth: 3, calls: 2, complete: true,
+			depth: 3, calls: 2, covered: true, complete: true,
 			with:  map[loader.Entity][]string{loader.EntityContact: {"leads"}},
 			wants: []want{{loader.EntityContact, 0, loader.Needs{Leads: true}}},
 		},

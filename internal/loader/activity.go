@@ -114,13 +114,15 @@ func byEntity[V any](fetch func(g ActivityKey, ids []int) ([]V, error), owner fu
 			res = map[ActivityKey]*found{}
 		)
 		for g, ids := range groups {
-			res[g] = &found{rows: map[int][]V{}}
+			// The goroutines hold their group's result, never the map,
+			// which this loop is still writing for the next group.
+			f := &found{rows: map[int][]V{}}
+			res[g] = f
 			for _, c := range chunkEntityIDs(ids) {
 				wg.Go(func() {
 					rows, err := fetch(g, c)
 					mu.Lock()
 					defer mu.Unlock()
-					f := res[g]
 					if err != nil && f.err == nil {
 						f.err = err
 					}
