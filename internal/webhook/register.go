@@ -64,6 +64,10 @@ func Destination(publicURL, secret string) (string, error) {
 const (
 	DefaultCheckInterval = 10 * time.Minute
 	DefaultRetryInterval = time.Minute
+	// FirstRetry is the wait after a first failed check: a gateway that
+	// starts while amoCRM, the token or the shared budget is not yet
+	// ready registers seconds after it is, not a retry interval later.
+	FirstRetry = time.Second
 )
 
 // RegistrarConfig is what NewRegistrar needs.
@@ -79,8 +83,9 @@ type RegistrarConfig struct {
 	Sort int
 	// Interval is the time between checks. Default DefaultCheckInterval.
 	Interval time.Duration
-	// RetryInterval is the time to the next check after a failed one.
-	// Default DefaultRetryInterval.
+	// RetryInterval is the longest wait before checking again after
+	// failed checks: the first retry comes after FirstRetry, each next one
+	// twice as late, up to RetryInterval. Default DefaultRetryInterval.
 	RetryInterval time.Duration
 	// Log gets a line for every change made and every failure; the secret
 	// is never logged. The zero value logs nothing.
@@ -149,11 +154,13 @@ const (
 	Extended Outcome = "extended"
 )
 
-// Run checks the subscription at once and then every Interval
-// (RetryInterval after a failure) until ctx is done.
+// Run checks the subscription at once and then every Interval (sooner
+// after a failure, backing off from FirstRetry to RetryInterval) until ctx
+// is done.
 func (r *Registrar) Run(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	backoff := min(FirstRetry, r.retry)
 	for {
 		select {
 		case <-ctx.Done():
@@ -165,9 +172,11 @@ func (r *Registrar) Run(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			r.log.Warn().Err(err).Str("destination", r.redactedTarget).Dur("retry_in", r.retry).
+			next, backoff = backoff, min(2*backoff, r.retry)
+			r.log.Warn().Err(err).Str("destination", r.redactedTarget).Dur("retry_in", next).
 				Msg("webhook: cannot check the subscription with amoCRM")
-			next = r.retry
+		} else {
+			backoff = min(FirstRetry, r.retry)
 		}
 		timer.Reset(next)
 	}

@@ -37,6 +37,8 @@ type fakeAmo struct {
 	// forbidden answers every call 403 with a detail echoing the
 	// destination.
 	forbidden bool
+	// unavailable answers this many calls 503 before serving.
+	unavailable int
 }
 
 func newFakeAmo(t *testing.T) (*fakeAmo, *amocrm.Client) {
@@ -56,6 +58,11 @@ func (f *fakeAmo) serve(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	if r.URL.Path != "/api/v4/webhooks" {
 		http.NotFound(w, r)
+		return
+	}
+	if f.unavailable > 0 {
+		f.unavailable--
+		http.Error(w, "try later", http.StatusServiceUnavailable)
 		return
 	}
 	var body struct {
@@ -374,5 +381,36 @@ func TestDestination(t *testing.T) {
 	}
 	if _, err := NewRegistrar(RegistrarConfig{PublicURL: publicURL, Secret: testSecret}); err == nil {
 		t.Error("NewRegistrar accepted no client")
+	}
+}
+
+// TestRegistrar_RunRetriesSoon: checks that fail at start-up (amoCRM, the
+// token or the budget not yet ready) are retried within seconds, not a
+// RetryInterval later. Before the backoff, the first retry came after the
+// whole minute and this waited in vain.
+func TestRegistrar_RunRetriesSoon(t *testing.T) {
+	t.Parallel()
+	f, client := newFakeAmo(t)
+	f.unavailable = 2 // the first check fails, so does the first retry's GET
+	var logs syncBuffer
+	r, err := NewRegistrar(RegistrarConfig{
+		Client: client, PublicURL: publicURL, Secret: testSecret,
+		Interval: time.Hour, RetryInterval: time.Minute, Log: zerolog.New(&logs),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go r.Run(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	for f.hook(wantDest).Destination == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("not subscribed 30 s after two failed checks; calls: %v\n%s", f.callLog(), logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := strings.Count(logs.String(), "cannot check the subscription"); got != 2 {
+		t.Errorf("%d failures logged, want 2:\n%s", got, logs.String())
 	}
 }
