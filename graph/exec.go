@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/gqlhttp"
 	"github.com/amogql/amogql/internal/loader"
 )
 
@@ -72,6 +73,7 @@ func (x Executor) InterceptOperation(ctx context.Context, next graphql.Operation
 		return next(context.WithValue(ctx, listsKey{}, read))
 	}
 	x.observe(ctx, true)
+	gqlhttp.MarkFinal(ctx, data)
 	return graphql.OneShot(&graphql.Response{Data: json.RawMessage(data)})
 }
 

@@ -7,43 +7,86 @@ import (
 )
 
 // The executor's JSON writers append to a byte slice exactly what gqlgen's
-// marshalers write for the same values: its string escaping
+// marshalers write for the same values — its string escaping
 // (graphql.MarshalString), the gateway's scalars (model.MarshalID,
 // model.MarshalTime, model.MarshalRawJSON) and its object and list syntax
-// (no spaces, keys in selection order).
+// (no spaces, keys in selection order) — followed by the HTML escaping
+// encoding/json applies when the transport writes an answer (<, >, & and
+// the line separators U+2028 and U+2029 as \u escapes). The answer is then
+// final: the transport sends it without passing over it again.
 
 const hexDigits = "0123456789ABCDEF"
 
-// appendString quotes s as graphql.MarshalString does: only ", \ and
-// control characters are escaped; everything else, invalid UTF-8 included,
-// is copied as it is.
+// escapes marks the bytes appendString cannot copy as they are: those
+// gqlgen escapes, those encoding/json's HTML escaping rewrites, and 0xE2,
+// the first byte of U+2028 and U+2029.
+var escapes = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	for _, c := range []byte{'"', '\\', '<', '>', '&', 0xE2} {
+		t[c] = true
+	}
+	return t
+}()
+
+// appendString quotes s as graphql.MarshalString does, then HTML-escaped:
+// control characters, " and \ as gqlgen escapes them; <, >, &, U+2028 and
+// U+2029 as encoding/json does; everything else, invalid UTF-8 included,
+// copied as it is.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendEscaped(b, s, true)
+	return append(b, '"')
+}
+
+// appendEscaped copies s escaping what escapes marks; quotes says whether
+// s is the inside of a string written here (gqlgen's escapes apply) or a
+// whole JSON value written as it came (only the HTML escaping does).
+func appendEscaped[T string | []byte](b []byte, s T, quotes bool) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c != '\\' && c != '"' {
+		if !escapes[c] {
 			continue
 		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '"':
-			b = append(b, '\\', '"')
+		switch {
+		case c == '<' || c == '>' || c == '&':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+		case c == 0xE2:
+			if i+2 >= len(s) || s[i+1] != 0x80 || s[i+2]&^1 != 0xA8 {
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', "89"[s[i+2]&1])
+			i += 2
+		case !quotes:
+			continue
 		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			b = append(b, s[start:i]...)
+			b = appendControl(b, c)
 		}
 		start = i + 1
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
+}
+
+// appendControl escapes ", \ or a control character as gqlgen does.
+func appendControl(b []byte, c byte) []byte {
+	switch c {
+	case '\t':
+		return append(b, '\\', 't')
+	case '\r':
+		return append(b, '\\', 'r')
+	case '\n':
+		return append(b, '\\', 'n')
+	case '\\':
+		return append(b, '\\', '\\')
+	case '"':
+		return append(b, '\\', '"')
+	}
+	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }
 
 // appendKey writes an object key and its colon.
@@ -98,12 +141,13 @@ func appendOptString(b []byte, s *string) []byte {
 }
 
 // appendRawJSON writes a JSON scalar as the schema's JSON marshaler does:
-// nil is null, an empty value null too, anything else verbatim.
+// nil is null, an empty value null too, anything else verbatim but for the
+// HTML escaping.
 func appendRawJSON(b []byte, raw json.RawMessage) []byte {
 	if len(raw) == 0 {
 		return append(b, "null"...)
 	}
-	return append(b, raw...)
+	return appendEscaped(b, []byte(raw), false)
 }
 
 func appendStrings(b []byte, ss []string) []byte {

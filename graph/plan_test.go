@@ -118,7 +118,7 @@ func TestBuildPlan(t *testing.T) {
 			name:  "a lead's relations are the resolvers'",
 			query: `{ lead(id: 5) { id contacts { id } } company(id: 1) { name } }`,
 			depth: 3, calls: 2, complete: true,
-			with:  map[loader.Entity][]string{loader.EntityLead: {"contacts"}},
+			with: map[loader.Entity][]string{loader.EntityLead: {"contacts"}},
 		},
 		{
 			name:  "typename only",

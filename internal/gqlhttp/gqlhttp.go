@@ -111,6 +111,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		fail(w, r, exec, mt, http.StatusMethodNotAllowed, "GET runs queries only: send "+string(opCtx.Operation.Operation)+"s with POST", lim)
 		return
 	}
+	ctx, fin := withFinal(ctx)
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	if resp == nil {
@@ -125,6 +126,10 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 	if max := lim.maxResponse(); int64(len(resp.Data)) > max {
 		// Refused before encoding, so the oversized answer is never copied.
 		resp = exec.DispatchError(ctx, gqlerror.List{responseTooLarge(max)})
+	}
+	if fin.is(resp.Data) {
+		write(w, mt, http.StatusOK, finalResponse{resp}, lim)
+		return
 	}
 	write(w, mt, http.StatusOK, resp, lim)
 }
@@ -238,9 +243,12 @@ func write(w http.ResponseWriter, mt mediaType, status int, v any, lim answerLim
 		}
 	}()
 	var err error
-	if r, ok := v.(*graphql.Response); ok {
-		err = encodeResponse(&buf.Buffer, r)
-	} else {
+	switch r := v.(type) {
+	case *graphql.Response:
+		err = encodeResponse(&buf.Buffer, r, false)
+	case finalResponse:
+		err = encodeResponse(&buf.Buffer, r.Response, true)
+	default:
 		err = buf.enc.Encode(v)
 	}
 	if err != nil {
@@ -253,9 +261,10 @@ func write(w http.ResponseWriter, mt mediaType, status int, v any, lim answerLim
 		// bounded by the data limit execute checks.
 		buf.Reset()
 		errs := gqlerror.List{responseTooLarge(max)}
-		if _, executed := v.(*graphql.Response); executed {
+		switch v.(type) {
+		case *graphql.Response, finalResponse:
 			_ = buf.enc.Encode(&graphql.Response{Errors: errs}) // with "data": null
-		} else {
+		default:
 			_ = buf.enc.Encode(requestErrors{Errors: errs})
 		}
 	}

@@ -23,8 +23,10 @@ var errInvalidData = errors.New("gqlhttp: the response's data is not valid JSON"
 // few times faster, so that a broken executor still yields a coded 500
 // rather than a broken body) and HTML-escaped as encoding/json does by
 // default, so that answers stay the same bytes.
-func encodeResponse(buf *bytes.Buffer, r *graphql.Response) error {
-	if len(r.Data) > 0 && !jsontext.Value(r.Data).IsValid(lenient...) {
+//
+// Data marked final (MarkFinal) is copied as it is.
+func encodeResponse(buf *bytes.Buffer, r *graphql.Response, final bool) error {
+	if !final && len(r.Data) > 0 && !jsontext.Value(r.Data).IsValid(lenient...) {
 		return errInvalidData
 	}
 	buf.WriteByte('{')
@@ -35,9 +37,12 @@ func encodeResponse(buf *bytes.Buffer, r *graphql.Response) error {
 		buf.WriteByte(',')
 	}
 	buf.WriteString(`"data":`)
-	if len(r.Data) == 0 {
+	switch {
+	case len(r.Data) == 0:
 		buf.WriteString("null")
-	} else {
+	case final:
+		buf.Write(r.Data)
+	default:
 		json.HTMLEscape(buf, r.Data)
 	}
 	if r.Label != "" {
@@ -63,6 +68,9 @@ func encodeResponse(buf *bytes.Buffer, r *graphql.Response) error {
 	buf.WriteString("}\n")
 	return nil
 }
+
+// finalResponse is an executed answer whose data was marked final.
+type finalResponse struct{ *graphql.Response }
 
 // member appends a name and v encoded by encoding/json.
 func member(buf *bytes.Buffer, name string, v any) error {

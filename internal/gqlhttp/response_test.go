@@ -39,7 +39,7 @@ func TestEncodeResponse(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got bytes.Buffer
-			if err := encodeResponse(&got, tt.r); err != nil {
+			if err := encodeResponse(&got, tt.r, false); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got.Bytes(), want.Bytes()) {
@@ -55,7 +55,7 @@ func TestEncodeResponse_Unencodable(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	r := &graphql.Response{Data: json.RawMessage(`{}`), Extensions: map[string]any{"f": func() {}}}
-	if err := encodeResponse(&buf, r); err == nil {
+	if err := encodeResponse(&buf, r, false); err == nil {
 		t.Fatalf("encoded %s", buf.Bytes())
 	}
 }
