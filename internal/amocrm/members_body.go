@@ -1,6 +1,7 @@
 package amocrm
 
 import (
+	"bytes"
 	"reflect"
 	"sync"
 
@@ -132,10 +133,11 @@ func (m *Members) entity(s *scanner, dst reflect.Value, c call) error {
 	var buf [32]byte
 	return s.object(func(rawName []byte) error {
 		f, ok := lookup(quoted, rawName)
-		if !ok && !plain(rawName) {
-			// An escaped name may still name a kept member. One that does
-			// not unquote cleanly (invalid UTF-8) names no field of ours;
-			// its value is left alone as the decoder would.
+		if !ok && bytes.IndexByte(rawName, '\\') >= 0 {
+			// An escaped name may still name a kept member (kept names are
+			// ASCII, so an unescaped one that differs cannot). One that
+			// does not unquote cleanly names no field of ours; its value
+			// is left alone as the decoder would.
 			if name, err := memberName(buf[:0], rawName); err == nil {
 				f, ok = kept[string(name)]
 			}

@@ -33,6 +33,9 @@ type scanner struct {
 }
 
 func (s *scanner) skipSpace() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' { // amoCRM's answers are compact
+		return
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
