@@ -35,7 +35,15 @@ var memberEntity = map[string]struct {
 // bound to a struct field by name (a new resolver, a method) makes the
 // entity decode in full.
 var (
-	embeddedMembers   = []string{"_embedded"} // tags and related ids
+	// The parts of _embedded a relation reads: tags, or the related
+	// entities' ids.
+	embTags      = []string{"_embedded.tags"}
+	embContacts  = []string{"_embedded.contacts"}
+	embLeads     = []string{"_embedded.leads"}
+	embCompanies = []string{"_embedded.companies"}
+	embCustomers = []string{"_embedded.customers"}
+	embElements  = []string{"_embedded.catalog_elements"}
+
 	cfMembers         = []string{"custom_fields_values"}
 	responsibleMember = []string{"responsible_user_id"}
 
@@ -43,20 +51,20 @@ var (
 		"Contact": {
 			"phones": cfMembers, "emails": cfMembers, "phoneNumbers": cfMembers, "emailAddresses": cfMembers,
 			"requestId": {"request_id"}, "responsibleUser": responsibleMember, "chats": nil, "notes": nil, "tasks": nil,
-			"tags": embeddedMembers, "companies": embeddedMembers, "leads": embeddedMembers, "customers": embeddedMembers, "catalogElements": embeddedMembers,
+			"tags": embTags, "companies": embCompanies, "leads": embLeads, "customers": embCustomers, "catalogElements": embElements,
 		},
 		"Lead": {
 			"responsibleUser": responsibleMember, "pipeline": {"pipeline_id"}, "status": {"pipeline_id", "status_id"},
 			"notes": nil, "tasks": nil,
-			"tags": embeddedMembers, "companies": embeddedMembers, "contacts": embeddedMembers, "catalogElements": embeddedMembers,
+			"tags": embTags, "companies": embCompanies, "contacts": embContacts, "catalogElements": embElements,
 		},
 		"Company": {
 			"responsibleUser": responsibleMember, "notes": nil, "tasks": nil,
-			"tags": embeddedMembers, "contacts": embeddedMembers, "leads": embeddedMembers, "customers": embeddedMembers,
+			"tags": embTags, "contacts": embContacts, "leads": embLeads, "customers": embCustomers,
 		},
 		"Customer": {
 			"responsibleUser": responsibleMember, "notes": nil,
-			"tags": embeddedMembers, "contacts": embeddedMembers, "companies": embeddedMembers,
+			"tags": embTags, "contacts": embContacts, "companies": embCompanies,
 		},
 	}
 )

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
+	"strings"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -22,15 +24,37 @@ import (
 type Members struct {
 	kept   map[reflect.Type]map[string]memberField // per entity type, by JSON name
 	quoted map[reflect.Type][]quotedField          // the same, by quoted name
-	opts   [skipAll + 1]jsonv2.Options             // per Skip combination
+	// related are the members of _embedded kept ("tags", "leads", ...);
+	// nil keeps all of them.
+	related map[string]bool
+	opts    [skipAll + 1]jsonv2.Options // per Skip combination
 }
 
 // NewMembers returns the set of members named. "id" is always kept, so
-// that decoded objects can be told apart.
+// that decoded objects can be told apart. "_embedded.leads" names one
+// member of an entity's _embedded (and keeps _embedded with only the
+// members so named); "_embedded" keeps all of them.
 func NewMembers(names ...string) *Members {
 	m := &Members{
 		kept:   make(map[reflect.Type]map[string]memberField, len(entityTypes)),
 		quoted: make(map[reflect.Type][]quotedField, len(entityTypes)),
+	}
+	names = slices.Clone(names) // appended to below
+	var whole bool
+	for _, n := range names {
+		switch rel, ok := strings.CutPrefix(n, "_embedded."); {
+		case n == "_embedded":
+			whole = true
+		case ok:
+			if m.related == nil {
+				m.related = map[string]bool{}
+			}
+			m.related[rel] = true
+			names = append(names, "_embedded")
+		}
+	}
+	if whole {
+		m.related = nil
 	}
 	for _, t := range entityTypes {
 		all := fieldsOf(t)

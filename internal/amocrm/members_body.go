@@ -147,7 +147,7 @@ func (m *Members) entity(s *scanner, dst reflect.Value, c call) error {
 			return err
 		}
 		if f.embedded && s.peek() == '{' {
-			return relations(s, dst.Field(f.index), c)
+			return relations(s, dst.Field(f.index), c, m.related)
 		}
 		value, err := s.value()
 		if err != nil {
@@ -183,7 +183,8 @@ type call struct {
 // to its struct of relations (allocated if nil, as the JSON v2 decoder
 // does): the lists of related entities' ids, the bulk of a contact list,
 // are walked; tags, catalog links and the like go to the JSON v2 decoder.
-func relations(s *scanner, dst reflect.Value, c call) error {
+// Members not in only (nil: all) are passed over.
+func relations(s *scanner, dst reflect.Value, c call, only map[string]bool) error {
 	if dst.Kind() != reflect.Pointer || dst.Type().Elem().Kind() != reflect.Struct {
 		value, err := s.value()
 		if err != nil {
@@ -200,6 +201,7 @@ func relations(s *scanner, dst reflect.Value, c call) error {
 	return s.object(func(rawName []byte) error {
 		name, err := memberName(buf[:0], rawName)
 		f, ok := fields[string(name)]
+		ok = ok && (only == nil || only[string(name)])
 		if err == nil && ok && st.Field(f.index).Type() == refsType && s.peek() == '[' {
 			return walkRefs(s, st.Field(f.index).Addr().Interface().(*[]EntityRef), c)
 		}

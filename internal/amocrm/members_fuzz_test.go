@@ -15,6 +15,8 @@ var memberSets = [][]string{
 	{"_embedded"},
 	{"name", "_embedded", "custom_fields_values"},
 	{"_links", "is_deleted", "closest_task_at", "responsible_user_id"},
+	{"name", "_embedded.leads", "_embedded.companies"},
+	{"_embedded.tags", "_embedded.contacts"},
 }
 
 // FuzzMembersAsFull holds the scanner to the JSON v2 decoder on any body:

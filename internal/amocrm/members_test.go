@@ -23,8 +23,19 @@ func masked[T any](full T, m *Members) T {
 		keep[f.index] = true
 	}
 	for i := range v.NumField() {
-		if !keep[i] {
-			v.Field(i).SetZero()
+		switch f := v.Field(i); {
+		case !keep[i]:
+			f.SetZero()
+		case m.related != nil && i == fieldsOf(v.Type())["_embedded"].index && !f.IsNil():
+			// _embedded kept in part: its other members stay zero.
+			emb := reflect.New(f.Type().Elem())
+			emb.Elem().Set(f.Elem())
+			for name, ef := range fieldsOf(emb.Elem().Type()) {
+				if !m.related[name] {
+					emb.Elem().Field(ef.index).SetZero()
+				}
+			}
+			f.Set(emb)
 		}
 	}
 	return full
@@ -49,7 +60,9 @@ null,
 func TestMembersDecodeAsFull(t *testing.T) {
 	t.Parallel()
 	var sets [][]string
-	sets = append(sets, nil, []string{"name", "price"}, []string{"_embedded"}, []string{"custom_fields_values", "_links"})
+	sets = append(sets, nil, []string{"name", "price"}, []string{"_embedded"}, []string{"custom_fields_values", "_links"},
+		[]string{"_embedded.leads"}, []string{"name", "_embedded.companies", "_embedded.tags"}, []string{"_embedded.contacts", "_embedded"},
+		[]string{"_embedded.catalog_elements", "_embedded.customers"})
 	for n := range fieldsOf(reflect.TypeFor[Lead]()) {
 		sets = append(sets, []string{n})
 	}
