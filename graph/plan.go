@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -41,11 +42,12 @@ type Plan struct {
 	// plan: the next one's buffer is made this large.
 	answerSize atomic.Int64
 
-	wants   []want
-	with    []entityWith
-	reads   []entityReads
-	members map[loader.Entity]*amocrm.Members // what a query reads of each entity
-	doc     *ast.QueryDocument                // holds the document the plan is cached under
+	wants    []want
+	with     []entityWith
+	metadata []string // account lists some field reads ("users", "pipelines")
+	reads    []entityReads
+	members  map[loader.Entity]*amocrm.Members // what a query reads of each entity
+	doc      *ast.QueryDocument                // holds the document the plan is cached under
 }
 
 // A Node is one field of the plan: a response key and what is under it.
@@ -186,6 +188,9 @@ func (w walker) walk(kids []*Node, typeName string, level, depth int) bool {
 			w.addWith(t.entity, r.with)
 		}
 		r.need(&n, f)
+		if r.meta != "" && !f.OnlyID && !slices.Contains(w.plan.metadata, r.meta) {
+			w.plan.metadata = append(w.plan.metadata, r.meta)
+		}
 		next := level
 		if t.isEntity {
 			next++
@@ -230,6 +235,9 @@ func (p *Plan) Prepare(l *loader.Loaders) {
 	}
 	for e, m := range p.members {
 		l.Keep(e, m)
+	}
+	for _, kind := range p.metadata {
+		l.PrefetchMetadata(kind)
 	}
 	if p.Complete {
 		l.Planned()

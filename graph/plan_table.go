@@ -25,6 +25,9 @@ type link struct {
 	// need records, in a level's Needs, what selecting the field asks.
 	need func(n *loader.Needs, f *Node)
 	cost cost
+	// meta is the account metadata the objects come from ("users",
+	// "pipelines"), read when more than their id is selected.
+	meta string
 }
 
 // cost says when a relation costs an upstream call of its own.
@@ -64,8 +67,16 @@ func wrap(to string) link { return link{to: to, need: needContacts, cost: costNo
 // each list at most once per operation and keep it per credential for
 // METADATA_TTL, so an operation may find it kept and spend no call: it adds
 // nothing to the plan's lower bound of calls, and nothing to the loaders'
-// needs (they read the lists on demand, not by following a level).
-func metadata(to string) link { return link{to: to, need: needNothing, cost: costNone} }
+// needs. The plan names the list, so that the loaders start reading it
+// beside the operation's first call instead of once the entities naming
+// users or stages have arrived.
+func metadata(to string) link {
+	kind := "pipelines"
+	if to == "User" {
+		kind = "users"
+	}
+	return link{to: to, need: needNothing, cost: costNone, meta: kind}
+}
 
 // activity is a link to an entity's notes or tasks. The loaders read them
 // for every entity of one type at one level in one call (filter[entity_id][],

@@ -165,6 +165,20 @@ type Pipelines struct {
 	byID map[int]*amocrm.Pipeline
 }
 
+// PrefetchMetadata starts reading one of the account's lists ("users",
+// "pipelines") now, in the background, for an operation that will read it:
+// the read runs beside the operation's first calls, where a resolver would
+// start it only once the entities naming users or stages had arrived, a
+// round trip later. A list kept from an earlier request costs nothing.
+func (l *Loaders) PrefetchMetadata(kind string) {
+	switch kind {
+	case "users":
+		go func() { _, _ = l.Users(l.ctx) }()
+	case "pipelines":
+		go func() { _, _ = l.Pipelines(l.ctx) }()
+	}
+}
+
 // Users returns the account's users: every page of GET /api/v4/users.
 func (l *Loaders) Users(ctx context.Context) (*Users, error) {
 	v, err := l.metadata(ctx, "users", func(ctx context.Context) (any, error) {
