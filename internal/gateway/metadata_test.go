@@ -315,3 +315,32 @@ func TestMetadataFailure(t *testing.T) {
 		t.Errorf("users calls after the fault = %d, want 1 (a failed read is not kept)", n)
 	}
 }
+
+// TestMetadataBesideFirstCall: the users and pipelines a board reads are
+// requested beside its contacts call, not once the leads have arrived, so
+// they add no round trip. Before the plan named them, they arrived after
+// the leads call.
+func TestMetadataBesideFirstCall(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New()
+	sb.SetFaults(sandbox.Faults{Latency: 100 * time.Millisecond})
+	g := startGateway(t, sb, metadataTTL(0))
+	var d boardData
+	g.data(board, nil, &d)
+	checkBoard(t, d)
+	arrived := map[string]time.Time{}
+	for _, r := range sb.Requests() {
+		if _, seen := arrived[r.Route]; !seen {
+			arrived[r.Route] = r.At
+		}
+	}
+	leads, ok := arrived[routeLeads]
+	if !ok {
+		t.Fatalf("no leads call: %v", arrived)
+	}
+	for _, route := range []string{routeUsers, routePipelines} {
+		if at, ok := arrived[route]; !ok || !at.Before(leads) {
+			t.Errorf("%s arrived at %v, the leads call at %v: it waited for the leads", route, at, leads)
+		}
+	}
+}
