@@ -11,7 +11,7 @@ var execFields = map[string]map[string]string{
 		"createdAt": "", "updatedAt": "", "isDeleted": "", "closestTaskAt": "", "accountId": "",
 		"customFieldsValues": "CustomFieldValue", "phones": "", "emails": "",
 		"phoneNumbers": "LabeledValue", "emailAddresses": "LabeledValue", "requestId": "",
-		"tags": "Tag", "leads": "Lead", "companies": "Company",
+		"tags": "Tag", "leads": "Lead", "companies": "Company", "responsibleUser": "User",
 	},
 	"Lead": {
 		"__typename": "", "id": "", "name": "", "price": "", "responsibleUserId": "", "groupId": "",
@@ -19,12 +19,24 @@ var execFields = map[string]map[string]string{
 		"updatedBy": "", "createdAt": "", "updatedAt": "", "closedAt": "", "closestTaskAt": "",
 		"isDeleted": "", "score": "", "accountId": "",
 		"customFieldsValues": "CustomFieldValue", "tags": "Tag",
+		"responsibleUser": "User", "pipeline": "Pipeline", "status": "PipelineStatus",
 	},
 	"Company": {
 		"__typename": "", "id": "", "name": "", "responsibleUserId": "", "groupId": "",
 		"createdBy": "", "updatedBy": "", "createdAt": "", "updatedAt": "", "closestTaskAt": "",
 		"isDeleted": "", "accountId": "",
-		"customFieldsValues": "CustomFieldValue", "tags": "Tag",
+		"customFieldsValues": "CustomFieldValue", "tags": "Tag", "responsibleUser": "User",
+	},
+	"User": {
+		"__typename": "", "id": "", "name": "", "email": "", "lang": "", "isAdmin": "", "isActive": "",
+		"isFree": "", "groupId": "", "roleId": "",
+	},
+	"Pipeline": {
+		"__typename": "", "id": "", "name": "", "sort": "", "isMain": "", "isArchive": "", "isUnsortedOn": "",
+		"statuses": "PipelineStatus",
+	},
+	"PipelineStatus": {
+		"__typename": "", "id": "", "pipelineId": "", "name": "", "sort": "", "color": "", "type": "", "isEditable": "",
 	},
 	"Tag":          {"__typename": "", "id": "", "name": "", "color": ""},
 	"LabeledValue": {"__typename": "", "value": "", "label": "", "enumId": ""},

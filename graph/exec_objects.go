@@ -18,12 +18,12 @@ func (r *run) contactByID(b []byte, f *Node) ([]byte, error) {
 
 // leadByID answers lead(id:) (queryResolver.Lead).
 func (r *run) leadByID(b []byte, f *Node) ([]byte, error) {
-	return byID(r, b, f, (*loader.Loaders).GetLead, lead)
+	return byID(r, b, f, (*loader.Loaders).GetLead, r.lead)
 }
 
 // companyByID answers company(id:) (queryResolver.Company).
 func (r *run) companyByID(b []byte, f *Node) ([]byte, error) {
-	return byID(r, b, f, (*loader.Loaders).GetCompany, company)
+	return byID(r, b, f, (*loader.Loaders).GetCompany, r.company)
 }
 
 // byID reads the entity a root field names by its id argument through the
@@ -116,6 +116,8 @@ func (r *run) contact(b []byte, kids []*Node, c *amocrm.Contact) ([]byte, error)
 			b, err = r.contactLeads(b, k, c)
 		case "companies": // contactResolver.Companies
 			b, err = r.contactCompanies(b, k, c)
+		case "responsibleUser":
+			b, err = r.responsibleUser(b, k, c.ResponsibleUserID)
 		default:
 			return nil, errShape
 		}
@@ -128,12 +130,12 @@ func (r *run) contact(b []byte, kids []*Node, c *amocrm.Contact) ([]byte, error)
 
 func (r *run) contactLeads(b []byte, k *Node, c *amocrm.Contact) ([]byte, error) {
 	return related(r, b, k, c, hasLeads, func(e *amocrm.ContactEmbedded) []amocrm.EntityRef { return e.Leads },
-		"Lead", r.l.Leads, lead)
+		"Lead", r.l.Leads, r.lead)
 }
 
 func (r *run) contactCompanies(b []byte, k *Node, c *amocrm.Contact) ([]byte, error) {
 	return related(r, b, k, c, hasCompanies, func(e *amocrm.ContactEmbedded) []amocrm.EntityRef { return e.Companies },
-		"Company", r.l.Companies, company)
+		"Company", r.l.Companies, r.company)
 }
 
 // related writes the relation k of contact c: the objects whose ids c
@@ -184,7 +186,8 @@ func appendStubs(b []byte, kids []*Node, ids []int, typeName string) []byte {
 	return append(b, ']')
 }
 
-func lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
+func (r *run) lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
+	var err error
 	b = append(b, '{')
 	for i, k := range kids {
 		if i > 0 {
@@ -238,14 +241,24 @@ func lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
 				tags = x.Embedded.Tags
 			}
 			b = appendTags(b, k.Kids, tags)
+		case "responsibleUser":
+			b, err = r.responsibleUser(b, k, x.ResponsibleUserID)
+		case "pipeline":
+			b, err = r.leadPipeline(b, k, x)
+		case "status":
+			b, err = r.leadStatus(b, k, x)
 		default:
 			return nil, errShape
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return append(b, '}'), nil
 }
 
-func company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error) {
+func (r *run) company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error) {
+	var err error
 	b = append(b, '{')
 	for i, k := range kids {
 		if i > 0 {
@@ -285,8 +298,13 @@ func company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error) {
 				tags = x.Embedded.Tags
 			}
 			b = appendTags(b, k.Kids, tags)
+		case "responsibleUser":
+			b, err = r.responsibleUser(b, k, x.ResponsibleUserID)
 		default:
 			return nil, errShape
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return append(b, '}'), nil

@@ -216,6 +216,8 @@ func TestExecutorTakesPlanPath(t *testing.T) {
 		{`{ contact(id: 3) { customers { id } } }`, false},
 		{`{ lead(id: 20000206) { name price tags { name } } company(id: 1) { id name } }`, true},
 		{`{ lead(id: 20000206) { name contacts { id } } }`, false},
+		{`{ contacts(first: 50) { nodes { name responsibleUser { name isAdmin groupId } leads { name pipeline { name statuses { id name } } status { id name color } responsibleUser { id } } } } }`, true},
+		{`{ contact(id: 3) { notes { nodes { id } } } }`, false},
 		{`{ lead(id: 999) { name } }`, true}, // none: null
 		{`{ contacts(first: 2) { nodes { companies { contacts { name } } } } }`, false},
 		{`{ __schema { queryType { name } } }`, false},
