@@ -181,6 +181,18 @@ func decodeAny(raw []byte) error {
 				Chats []*amocrm.ChatLink `json:"chats"`
 			} `json:"_embedded"`
 		})
+	case bytes.Contains(raw, []byte(`"_embedded":{"users"`)):
+		v = new(struct {
+			Embedded struct {
+				Users []*amocrm.User `json:"users"`
+			} `json:"_embedded"`
+		})
+	case bytes.Contains(raw, []byte(`"_embedded":{"pipelines"`)):
+		v = new(struct {
+			Embedded struct {
+				Pipelines []*amocrm.Pipeline `json:"pipelines"`
+			} `json:"_embedded"`
+		})
 	case bytes.HasPrefix(raw, []byte(`{"id"`)):
 		v = new(amocrm.Contact)
 	default:
