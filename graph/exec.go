@@ -122,6 +122,8 @@ func (x Executor) run(ctx context.Context, opCtx *graphql.OperationContext, l *l
 			b, err = r.leadByID(b, f)
 		case "company":
 			b, err = r.companyByID(b, f)
+		case "leads":
+			b, err = r.leadsList(b, f)
 		default:
 			err = errShape
 		}

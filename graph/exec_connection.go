@@ -75,7 +75,7 @@ func (r *run) contacts(b []byte, f *Node) ([]byte, error) {
 		case "edges":
 			b, err = r.edges(b, k.Kids, rows, offset, fp)
 		case "pageInfo":
-			b, err = pageInfo(b, k.Kids, rows, offset, fp, hasNext)
+			b, err = pageInfo(b, k.Kids, len(rows), offset, fp, hasNext)
 		default:
 			err = errShape
 		}
@@ -163,10 +163,10 @@ func (r *run) edges(b []byte, kids []*Node, rows []*amocrm.Contact, offset int, 
 	return append(b, ']'), nil
 }
 
-// pageInfo answers contactConnectionResolver.PageInfo and
+// pageInfo answers a connection's pageInfo (of n items from offset) and
 // pageInfoResolver.HasNextPage; a failed probe is an error here, and gqlgen
 // then answers with its error beside hasNextPage.
-func pageInfo(b []byte, kids []*Node, rows []*amocrm.Contact, offset int, fp string, hasNext func() (bool, error)) ([]byte, error) {
+func pageInfo(b []byte, kids []*Node, n, offset int, fp string, hasNext func() (bool, error)) ([]byte, error) {
 	b = append(b, '{')
 	for i, k := range kids {
 		if i > 0 {
@@ -185,16 +185,16 @@ func pageInfo(b []byte, kids []*Node, rows []*amocrm.Contact, offset int, fp str
 		case "hasPreviousPage":
 			b = appendBool(b, offset > 0)
 		case "startCursor":
-			if len(rows) == 0 {
+			if n == 0 {
 				b = append(b, "null"...)
 			} else {
 				b = appendString(b, encodeCursor(offset, fp))
 			}
 		case "endCursor":
-			if len(rows) == 0 {
+			if n == 0 {
 				b = append(b, "null"...)
 			} else {
-				b = appendString(b, encodeCursor(offset+len(rows)-1, fp))
+				b = appendString(b, encodeCursor(offset+n-1, fp))
 			}
 		default:
 			return nil, errShape

@@ -3,7 +3,7 @@ package graph
 // execFields is what the plan executor answers: for each type, its fields
 // and the type each leads to ("" for a leaf). A query is covered when every
 // field of its plan is here; otherwise gqlgen answers it. Root fields are
-// checked separately (contact, contacts, lead, company, __typename).
+// checked separately (contact, contacts, lead, company, leads, __typename).
 var execFields = map[string]map[string]string{
 	"Contact": {
 		"__typename": "", "id": "", "name": "", "firstName": "", "lastName": "",
@@ -50,6 +50,8 @@ var execFields = map[string]map[string]string{
 	},
 	"ContactConnection": {"__typename": "", "edges": "ContactEdge", "nodes": "Contact", "pageInfo": "PageInfo"},
 	"ContactEdge":       {"__typename": "", "cursor": "", "node": "Contact"},
+	"LeadConnection":    {"__typename": "", "edges": "LeadEdge", "nodes": "Lead", "pageInfo": "PageInfo"},
+	"LeadEdge":          {"__typename": "", "cursor": "", "node": "Lead"},
 	"PageInfo":          {"__typename": "", "hasNextPage": "", "hasPreviousPage": "", "startCursor": "", "endCursor": ""},
 }
 
@@ -75,6 +77,10 @@ func covered(p *Plan) bool {
 			}
 		case "company":
 			if !coveredKids(f.Kids, "Company") {
+				return false
+			}
+		case "leads":
+			if !coveredKids(f.Kids, "LeadConnection") {
 				return false
 			}
 		default:

@@ -9,15 +9,45 @@ import (
 	"github.com/amogql/amogql/internal/amocrm"
 )
 
-// A contacts list is read by the client, not through the loaders, so their
-// cache cannot carry it from the plan executor to gqlgen when the executor
-// hands an operation over. lists does: the executor records each list read
+// A list is read by the client, not through the loaders, so their cache
+// cannot carry it from the plan executor to gqlgen when the executor hands
+// an operation over. lists does: the executor records each list read
 // and hasNextPage probe under the root field's response key, and the
 // resolver, finding them in its context, answers from them instead of
 // asking amoCRM again.
 type lists struct {
-	mu sync.Mutex
-	m  map[string]*listRead
+	mu    sync.Mutex
+	m     map[string]*listRead
+	pages map[string]any // *handedPage[T] of the other lists, by root key
+}
+
+// handedPage is a list page the executor read (or failed to), for the
+// resolver of the same root field.
+type handedPage[T any] struct {
+	p   *listPageOf[T]
+	err error
+}
+
+func (ls *lists) putPage(key string, p any) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.pages == nil {
+		ls.pages = map[string]any{}
+	}
+	ls.pages[key] = p
+}
+
+// handedOver is the page the plan executor read for the root field being
+// resolved, when it read one before handing the operation to gqlgen.
+func handedOver[T any](ctx context.Context) (*handedPage[T], bool) {
+	ls, _ := ctx.Value(listsKey{}).(*lists)
+	if ls == nil {
+		return nil, false
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	h, ok := ls.pages[rootKey(ctx)].(*handedPage[T])
+	return h, ok
 }
 
 type listRead struct {

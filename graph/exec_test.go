@@ -151,6 +151,9 @@ func TestExecutorFallsBackOnFailure(t *testing.T) {
 		{"related read", "/api/v4/leads", `{ contacts(first: 5) { nodes { id leads { name } companies { name } } } }`},
 		{"the list", "/api/v4/contacts", `{ contacts(first: 5) { nodes { id } } }`},
 		{"contact by id", "/api/v4/contacts/3", `{ contact(id: 3) { id } }`},
+		{"the leads list", "/api/v4/leads", `{ leads(first: 5) { nodes { id name } pageInfo { hasNextPage } } }`},
+		{"the users beside a leads page", "/api/v4/users", `{ leads(first: 5) { edges { cursor node { name responsibleUser { name } } } pageInfo { endCursor } } }`},
+		{"the pipelines beside a leads page", "/api/v4/leads/pipelines", `{ leads(first: 200) { nodes { name status { name } } pageInfo { hasNextPage } } }`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -218,6 +221,9 @@ func TestExecutorTakesPlanPath(t *testing.T) {
 		{`{ lead(id: 20000206) { name contacts { id } } }`, false},
 		{`{ contacts(first: 50) { nodes { name responsibleUser { name isAdmin groupId } leads { name pipeline { name statuses { id name } } status { id name color } responsibleUser { id } } } } }`, true},
 		{`{ contact(id: 3) { notes { nodes { id } } } }`, false},
+		{`{ leads(first: 200, filter: {statuses: [{pipelineId: 5000001}]}) { nodes { id name price status { name color } pipeline { name } responsibleUser { name } } pageInfo { hasNextPage endCursor } } }`, true},
+		{`{ leads(first: 5) { edges { cursor node { id } } } }`, true},
+		{`{ leads(first: 5) { nodes { contacts { id } } } }`, false},
 		{`{ lead(id: 999) { name } }`, true}, // none: null
 		{`{ contacts(first: 2) { nodes { companies { contacts { name } } } } }`, false},
 		{`{ __schema { queryType { name } } }`, false},

@@ -1,0 +1,125 @@
+package graph
+
+import (
+	"slices"
+
+	"github.com/amogql/amogql/graph/model"
+	"github.com/amogql/amogql/internal/amocrm"
+	"github.com/amogql/amogql/internal/loader"
+)
+
+// leadsList answers the leads connection with the same reads as
+// queryResolver.leads, and hands its page to that resolver if gqlgen takes
+// the operation over, so the page is not read twice.
+func (r *run) leadsList(b []byte, f *Node) ([]byte, error) {
+	ec := newExecutionContext(r.opCtx, nil, nil)
+	args, err := ec.field_Query_leads_args(r.ctx, f.ArgumentMap(r.opCtx.Variables))
+	if err != nil {
+		return nil, err
+	}
+	pa := pageArgs{}
+	pa.first, _ = args["first"].(*int)
+	pa.after, _ = args["after"].(*string)
+	pa.last, _ = args["last"].(*int)
+	pa.before, _ = args["before"].(*string)
+	query, _ := args["query"].(*string)
+	filter, _ := args["filter"].(*model.LeadFilter)
+	orderBy, _ := args["orderBy"].(*model.LeadOrder)
+
+	opts, err := leadListOptions(query, filter, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	fp := fingerprint("leads", query, filter, orderBy)
+	if _, _, err := pa.bounds(fp); err != nil {
+		return nil, err
+	}
+	opts.With = nodesWith(f.Kids, "Lead")
+	ctx := r.l.Decoding(r.ctx, loader.EntityLead)
+	bare := *opts
+	bare.With = nil
+	p, err := readList(ctx, pa, fp, leadPages(r.client, *opts), leadPages(r.client, bare))
+	r.lists.putPage(f.Key, &handedPage[*amocrm.Lead]{p, err})
+	if err != nil {
+		return nil, err
+	}
+	r.l.FollowLeads(p.rows, 0)
+	return appendConnection(b, f.Kids, "LeadConnection", "LeadEdge", p, r.lead)
+}
+
+// nodesWith is listWith on the plan: the with= values a list call of
+// typeName needs for what a connection's nodes and edges.node select,
+// sorted as listWith sorts them.
+func nodesWith(kids []*Node, typeName string) []string {
+	var with []string
+	add := func(item []*Node) {
+		for _, k := range item {
+			if w := objects[typeName].links[k.Name].with; w != "" && !slices.Contains(with, w) {
+				with = append(with, w)
+			}
+		}
+	}
+	for _, k := range kids {
+		switch k.Name {
+		case "nodes":
+			add(k.Kids)
+		case "edges":
+			for _, e := range k.Kids {
+				if e.Name == "node" {
+					add(e.Kids)
+				}
+			}
+		}
+	}
+	slices.Sort(with)
+	return with
+}
+
+// appendConnection writes a list connection's page: its nodes, its edges with
+// their cursors, and its pageInfo, each item by node.
+func appendConnection[T any](b []byte, kids []*Node, connType, edgeType string, p *listPageOf[T],
+	node func([]byte, []*Node, T) ([]byte, error)) ([]byte, error) {
+	return tryFields(b, kids, func(b []byte, k *Node) ([]byte, bool, error) {
+		switch k.Name {
+		case "__typename":
+			return appendString(b, connType), true, nil
+		case "nodes":
+			out, err := tryEach(b, k.Kids, p.rows, node)
+			return out, true, err
+		case "edges":
+			out, err := edgesList(b, k.Kids, edgeType, p, node)
+			return out, true, err
+		case "pageInfo":
+			out, err := pageInfo(b, k.Kids, len(p.rows), p.offset, p.fp, p.hasNext)
+			return out, true, err
+		}
+		return b, false, nil
+	})
+}
+
+func edgesList[T any](b []byte, kids []*Node, edgeType string, p *listPageOf[T],
+	node func([]byte, []*Node, T) ([]byte, error)) ([]byte, error) {
+	b = append(b, '[')
+	for i, row := range p.rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		b, err = tryFields(b, kids, func(b []byte, k *Node) ([]byte, bool, error) {
+			switch k.Name {
+			case "__typename":
+				return appendString(b, edgeType), true, nil
+			case "cursor":
+				return appendString(b, encodeCursor(p.offset+i, p.fp)), true, nil
+			case "node":
+				out, err := node(b, k.Kids, row)
+				return out, true, err
+			}
+			return b, false, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
