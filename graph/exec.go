@@ -124,6 +124,8 @@ func (x Executor) run(ctx context.Context, opCtx *graphql.OperationContext, l *l
 			b, err = r.companyByID(b, f)
 		case "leads":
 			b, err = r.leadsList(b, f)
+		case "companies":
+			b, err = r.companiesList(b, f)
 		default:
 			err = errShape
 		}

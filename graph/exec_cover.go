@@ -3,7 +3,8 @@ package graph
 // execFields is what the plan executor answers: for each type, its fields
 // and the type each leads to ("" for a leaf). A query is covered when every
 // field of its plan is here; otherwise gqlgen answers it. Root fields are
-// checked separately (contact, contacts, lead, company, leads, __typename).
+// checked separately (contact, contacts, lead, company, leads, companies,
+// __typename).
 var execFields = map[string]map[string]string{
 	"Contact": {
 		"__typename": "", "id": "", "name": "", "firstName": "", "lastName": "",
@@ -20,12 +21,14 @@ var execFields = map[string]map[string]string{
 		"isDeleted": "", "score": "", "accountId": "",
 		"customFieldsValues": "CustomFieldValue", "tags": "Tag",
 		"responsibleUser": "User", "pipeline": "Pipeline", "status": "PipelineStatus",
+		"contacts": "Contact", "companies": "Company",
 	},
 	"Company": {
 		"__typename": "", "id": "", "name": "", "responsibleUserId": "", "groupId": "",
 		"createdBy": "", "updatedBy": "", "createdAt": "", "updatedAt": "", "closestTaskAt": "",
 		"isDeleted": "", "accountId": "",
 		"customFieldsValues": "CustomFieldValue", "tags": "Tag", "responsibleUser": "User",
+		"contacts": "Contact", "leads": "Lead",
 	},
 	"User": {
 		"__typename": "", "id": "", "name": "", "email": "", "lang": "", "isAdmin": "", "isActive": "",
@@ -52,6 +55,8 @@ var execFields = map[string]map[string]string{
 	"ContactEdge":       {"__typename": "", "cursor": "", "node": "Contact"},
 	"LeadConnection":    {"__typename": "", "edges": "LeadEdge", "nodes": "Lead", "pageInfo": "PageInfo"},
 	"LeadEdge":          {"__typename": "", "cursor": "", "node": "Lead"},
+	"CompanyConnection": {"__typename": "", "edges": "CompanyEdge", "nodes": "Company", "pageInfo": "PageInfo"},
+	"CompanyEdge":       {"__typename": "", "cursor": "", "node": "Company"},
 	"PageInfo":          {"__typename": "", "hasNextPage": "", "hasPreviousPage": "", "startCursor": "", "endCursor": ""},
 }
 
@@ -81,6 +86,10 @@ func covered(p *Plan) bool {
 			}
 		case "leads":
 			if !coveredKids(f.Kids, "LeadConnection") {
+				return false
+			}
+		case "companies":
+			if !coveredKids(f.Kids, "CompanyConnection") {
 				return false
 			}
 		default:

@@ -8,6 +8,9 @@ import (
 	"github.com/amogql/amogql/internal/loader"
 )
 
+// The lists the plan executor answers besides contacts: leads and
+// companies, each read as its resolver reads it.
+
 // leadsList answers the leads connection with the same reads as
 // queryResolver.leads, and hands its page to that resolver if gqlgen takes
 // the operation over, so the page is not read twice.
@@ -45,6 +48,44 @@ func (r *run) leadsList(b []byte, f *Node) ([]byte, error) {
 	}
 	r.l.FollowLeads(p.rows, 0)
 	return appendConnection(b, f.Kids, "LeadConnection", "LeadEdge", p, r.lead)
+}
+
+// companiesList answers the companies connection as leadsList answers the
+// leads one (queryResolver.companies).
+func (r *run) companiesList(b []byte, f *Node) ([]byte, error) {
+	ec := newExecutionContext(r.opCtx, nil, nil)
+	args, err := ec.field_Query_companies_args(r.ctx, f.ArgumentMap(r.opCtx.Variables))
+	if err != nil {
+		return nil, err
+	}
+	pa := pageArgs{}
+	pa.first, _ = args["first"].(*int)
+	pa.after, _ = args["after"].(*string)
+	pa.last, _ = args["last"].(*int)
+	pa.before, _ = args["before"].(*string)
+	query, _ := args["query"].(*string)
+	filter, _ := args["filter"].(*model.CompanyFilter)
+	orderBy, _ := args["orderBy"].(*model.CompanyOrder)
+
+	opts, err := companyListOptions(query, filter, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	fp := fingerprint("companies", query, filter, orderBy)
+	if _, _, err := pa.bounds(fp); err != nil {
+		return nil, err
+	}
+	opts.With = nodesWith(f.Kids, "Company")
+	ctx := r.l.Decoding(r.ctx, loader.EntityCompany)
+	bare := *opts
+	bare.With = nil
+	p, err := readList(ctx, pa, fp, companyPages(r.client, *opts), companyPages(r.client, bare))
+	r.lists.putPage(f.Key, &handedPage[*amocrm.Company]{p, err})
+	if err != nil {
+		return nil, err
+	}
+	r.l.FollowCompanies(p.rows, 0)
+	return appendConnection(b, f.Kids, "CompanyConnection", "CompanyEdge", p, r.company)
 }
 
 // nodesWith is listWith on the plan: the with= values a list call of

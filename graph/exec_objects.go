@@ -243,6 +243,18 @@ func (r *run) lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
 			b = appendTags(b, k.Kids, tags)
 		case "responsibleUser":
 			b, err = r.responsibleUser(b, k, x.ResponsibleUserID)
+		case "contacts": // leadResolver.Contacts
+			var refs []amocrm.EntityRef
+			if x.Embedded != nil {
+				refs = x.Embedded.Contacts
+			}
+			b, err = embeddedRelated(r, b, k, refs, "Contact", (*loader.Loaders).Contacts, r.contact)
+		case "companies": // leadResolver.Companies
+			var refs []amocrm.EntityRef
+			if x.Embedded != nil {
+				refs = x.Embedded.Companies
+			}
+			b, err = embeddedRelated(r, b, k, refs, "Company", (*loader.Loaders).Companies, r.company)
 		case "pipeline":
 			b, err = r.leadPipeline(b, k, x)
 		case "status":
@@ -300,6 +312,18 @@ func (r *run) company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error)
 			b = appendTags(b, k.Kids, tags)
 		case "responsibleUser":
 			b, err = r.responsibleUser(b, k, x.ResponsibleUserID)
+		case "contacts": // companyResolver.Contacts
+			var refs []amocrm.EntityRef
+			if x.Embedded != nil {
+				refs = x.Embedded.Contacts
+			}
+			b, err = embeddedRelated(r, b, k, refs, "Contact", (*loader.Loaders).Contacts, r.contact)
+		case "leads": // companyResolver.Leads
+			var refs []amocrm.EntityRef
+			if x.Embedded != nil {
+				refs = x.Embedded.Leads
+			}
+			b, err = embeddedRelated(r, b, k, refs, "Lead", (*loader.Loaders).Leads, r.lead)
 		default:
 			return nil, errShape
 		}
@@ -308,6 +332,25 @@ func (r *run) company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error)
 		}
 	}
 	return append(b, '}'), nil
+}
+
+// embeddedRelated writes a relation whose ids the entity's answer embeds
+// (loadRelated): stubs when only ids are selected, else the objects as the
+// loaders read them, with the level's other parents', in one call.
+func embeddedRelated[T any](r *run, b []byte, k *Node, refs []amocrm.EntityRef, typeName string,
+	load func(*loader.Loaders, context.Context, []int) ([]T, error), object func([]byte, []*Node, T) ([]byte, error)) ([]byte, error) {
+	if len(refs) == 0 {
+		return append(b, "[]"...), nil
+	}
+	ids := refIDs(refs)
+	if k.OnlyID {
+		return appendStubs(b, k.Kids, ids, typeName), nil
+	}
+	objects, err := load(r.l, r.ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return tryEach(b, k.Kids, objects, object)
 }
 
 func appendTags(b []byte, kids []*Node, tags []amocrm.Tag) []byte {

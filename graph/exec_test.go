@@ -152,6 +152,8 @@ func TestExecutorFallsBackOnFailure(t *testing.T) {
 		{"the list", "/api/v4/contacts", `{ contacts(first: 5) { nodes { id } } }`},
 		{"contact by id", "/api/v4/contacts/3", `{ contact(id: 3) { id } }`},
 		{"the leads list", "/api/v4/leads", `{ leads(first: 5) { nodes { id name } pageInfo { hasNextPage } } }`},
+		{"the companies list", "/api/v4/companies", `{ companies(first: 5) { nodes { id name } pageInfo { hasNextPage } } }`},
+		{"contacts under a companies page", "/api/v4/contacts", `{ companies(first: 20) { nodes { name contacts { name } } pageInfo { endCursor } } }`},
 		{"the users beside a leads page", "/api/v4/users", `{ leads(first: 5) { edges { cursor node { name responsibleUser { name } } } pageInfo { endCursor } } }`},
 		{"the pipelines beside a leads page", "/api/v4/leads/pipelines", `{ leads(first: 200) { nodes { name status { name } } pageInfo { hasNextPage } } }`},
 	} {
@@ -218,14 +220,18 @@ func TestExecutorTakesPlanPath(t *testing.T) {
 		{`{ __typename }`, true},
 		{`{ contact(id: 3) { customers { id } } }`, false},
 		{`{ lead(id: 20000206) { name price tags { name } } company(id: 1) { id name } }`, true},
-		{`{ lead(id: 20000206) { name contacts { id } } }`, false},
+		{`{ lead(id: 20000206) { name contacts { id name } companies { id } } }`, true},
+		{`{ lead(id: 20000206) { name catalogElements { quantity } } }`, false},
 		{`{ contacts(first: 50) { nodes { name responsibleUser { name isAdmin groupId } leads { name pipeline { name statuses { id name } } status { id name color } responsibleUser { id } } } } }`, true},
 		{`{ contact(id: 3) { notes { nodes { id } } } }`, false},
 		{`{ leads(first: 200, filter: {statuses: [{pipelineId: 5000001}]}) { nodes { id name price status { name color } pipeline { name } responsibleUser { name } } pageInfo { hasNextPage endCursor } } }`, true},
 		{`{ leads(first: 5) { edges { cursor node { id } } } }`, true},
-		{`{ leads(first: 5) { nodes { contacts { id } } } }`, false},
+		{`{ companies(first: 5, query: "ООО") { edges { cursor node { name leads { name } } } pageInfo { hasNextPage } } }`, true},
+		{`{ leads(first: 5) { nodes { contacts { id leads { name } } } } }`, true},
+		{`{ leads(first: 5) { nodes { contacts { customers { id } } } } }`, false},
 		{`{ lead(id: 999) { name } }`, true}, // none: null
-		{`{ contacts(first: 2) { nodes { companies { contacts { name } } } } }`, false},
+		{`{ contacts(first: 2) { nodes { companies { contacts { name } } } } }`, true},
+		{`{ contacts(first: 2) { nodes { chats { chatId } } } }`, false},
 		{`{ __schema { queryType { name } } }`, false},
 		{`{ contact(id: "x") { id } }`, false}, // covered, but the argument does not coerce
 	} {
