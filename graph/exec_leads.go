@@ -12,80 +12,83 @@ import (
 // companies, each read as its resolver reads it.
 
 // leadsList answers the leads connection with the same reads as
-// queryResolver.leads, and hands its page to that resolver if gqlgen takes
-// the operation over, so the page is not read twice.
+// queryResolver.leads.
 func (r *run) leadsList(b []byte, f *Node) ([]byte, error) {
 	ec := newExecutionContext(r.opCtx, nil, nil)
 	args, err := ec.field_Query_leads_args(r.ctx, f.ArgumentMap(r.opCtx.Variables))
 	if err != nil {
 		return nil, err
 	}
-	pa := pageArgs{}
-	pa.first, _ = args["first"].(*int)
-	pa.after, _ = args["after"].(*string)
-	pa.last, _ = args["last"].(*int)
-	pa.before, _ = args["before"].(*string)
 	query, _ := args["query"].(*string)
 	filter, _ := args["filter"].(*model.LeadFilter)
 	orderBy, _ := args["orderBy"].(*model.LeadOrder)
-
 	opts, err := leadListOptions(query, filter, orderBy)
 	if err != nil {
 		return nil, err
 	}
-	fp := fingerprint("leads", query, filter, orderBy)
-	if _, _, err := pa.bounds(fp); err != nil {
-		return nil, err
+	pages := func(with []string) (read, bare pageReader[*amocrm.Lead]) {
+		withless := *opts
+		opts.With = with
+		return leadPages(r.client, *opts), leadPages(r.client, withless)
 	}
-	opts.With = nodesWith(f.Kids, "Lead")
-	ctx := r.l.Decoding(r.ctx, loader.EntityLead)
-	bare := *opts
-	bare.With = nil
-	p, err := readList(ctx, pa, fp, leadPages(r.client, *opts), leadPages(r.client, bare))
-	r.lists.putPage(f.Key, &handedPage[*amocrm.Lead]{p, err})
-	if err != nil {
-		return nil, err
-	}
-	r.l.FollowLeads(p.rows, 0)
-	return appendConnection(b, f.Kids, "LeadConnection", "LeadEdge", p, r.lead)
+	return entityList(r, b, f, pageArgsOf(args), fingerprint("leads", query, filter, orderBy),
+		"Lead", loader.EntityLead, pages, r.l.FollowLeads, r.lead)
 }
 
-// companiesList answers the companies connection as leadsList answers the
-// leads one (queryResolver.companies).
+// companiesList answers the companies connection with the same reads as
+// queryResolver.companies.
 func (r *run) companiesList(b []byte, f *Node) ([]byte, error) {
 	ec := newExecutionContext(r.opCtx, nil, nil)
 	args, err := ec.field_Query_companies_args(r.ctx, f.ArgumentMap(r.opCtx.Variables))
 	if err != nil {
 		return nil, err
 	}
-	pa := pageArgs{}
-	pa.first, _ = args["first"].(*int)
-	pa.after, _ = args["after"].(*string)
-	pa.last, _ = args["last"].(*int)
-	pa.before, _ = args["before"].(*string)
 	query, _ := args["query"].(*string)
 	filter, _ := args["filter"].(*model.CompanyFilter)
 	orderBy, _ := args["orderBy"].(*model.CompanyOrder)
-
 	opts, err := companyListOptions(query, filter, orderBy)
 	if err != nil {
 		return nil, err
 	}
-	fp := fingerprint("companies", query, filter, orderBy)
+	pages := func(with []string) (read, bare pageReader[*amocrm.Company]) {
+		withless := *opts
+		opts.With = with
+		return companyPages(r.client, *opts), companyPages(r.client, withless)
+	}
+	return entityList(r, b, f, pageArgsOf(args), fingerprint("companies", query, filter, orderBy),
+		"Company", loader.EntityCompany, pages, r.l.FollowCompanies, r.company)
+}
+
+// entityList reads the page of a list of typeName the arguments ask for,
+// as the list's resolver does (readList, the with= its items' relations
+// need, the next level started at once), hands the page to that resolver
+// in case gqlgen takes the operation over, and writes the connection.
+// pages makes the page readers: with the with= values, and without (for a
+// hasNextPage probe).
+func entityList[T any](r *run, b []byte, f *Node, pa pageArgs, fp, typeName string, entity loader.Entity,
+	pages func(with []string) (read, bare pageReader[T]), follow func([]T, int),
+	object func([]byte, []*Node, T) ([]byte, error)) ([]byte, error) {
 	if _, _, err := pa.bounds(fp); err != nil {
 		return nil, err
 	}
-	opts.With = nodesWith(f.Kids, "Company")
-	ctx := r.l.Decoding(r.ctx, loader.EntityCompany)
-	bare := *opts
-	bare.With = nil
-	p, err := readList(ctx, pa, fp, companyPages(r.client, *opts), companyPages(r.client, bare))
-	r.lists.putPage(f.Key, &handedPage[*amocrm.Company]{p, err})
+	read, bare := pages(nodesWith(f.Kids, typeName))
+	p, err := readList(r.l.Decoding(r.ctx, entity), pa, fp, read, bare)
+	r.lists.putPage(f.Key, &handedPage[T]{p, err})
 	if err != nil {
 		return nil, err
 	}
-	r.l.FollowCompanies(p.rows, 0)
-	return appendConnection(b, f.Kids, "CompanyConnection", "CompanyEdge", p, r.company)
+	follow(p.rows, 0)
+	return appendConnection(b, f.Kids, typeName+"Connection", typeName+"Edge", p, object)
+}
+
+// pageArgsOf reads the Relay arguments of a list field's coerced arguments.
+func pageArgsOf(args map[string]any) pageArgs {
+	var pa pageArgs
+	pa.first, _ = args["first"].(*int)
+	pa.after, _ = args["after"].(*string)
+	pa.last, _ = args["last"].(*int)
+	pa.before, _ = args["before"].(*string)
+	return pa
 }
 
 // nodesWith is listWith on the plan: the with= values a list call of
