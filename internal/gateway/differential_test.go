@@ -228,6 +228,8 @@ var faultProfiles = []faultProfile{
 	{"leads and catalogs forbidden, companies missing", &sandbox.Faults{PathStatus: map[string]int{
 		"/api/v4/leads": http.StatusForbidden, "/api/v4/catalogs": http.StatusForbidden, "/api/v4/companies": http.StatusNotFound}}},
 	{"contacts forbidden", &sandbox.Faults{PathStatus: map[string]int{"/api/v4/contacts": http.StatusForbidden}}},
+	{"users and pipelines forbidden", &sandbox.Faults{PathStatus: map[string]int{
+		"/api/v4/users": http.StatusForbidden, "/api/v4/leads/pipelines": http.StatusForbidden}}},
 }
 
 // TestDifferentialCorpus sends every corpus query, and every read query of
