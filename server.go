@@ -275,6 +275,7 @@ func runLoadTest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&opts.Concurrency, "concurrency", 32, "concurrent clients")
 	fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "how long to drive load (at most 10m)")
 	only := fs.String("query", "", "run only the cost-table queries whose name contains this text, or the one with this benchmark name (e.g. Contacts50LeadsCompanies)")
+	fs.BoolVar(&opts.ForceResolvers, "resolvers", false, "run every query through gqlgen's resolvers (READ_EXECUTOR=resolvers), to compare with the plan executor")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (gateway and load generator; without -team the sandbox runs in a child process) to this file")
 	team := gateway.DefaultTeamOptions()
 	teamMode := fs.Bool("team", false, "run the team workload instead: -clients people each reloading a 20-contact list and contact screens every 2s against an upstream enforcing -rps, 100ms latency and 40s unless -latency/-duration say otherwise, a contact renamed upstream every -change-every")

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/gqlhttp"
 	"github.com/amogql/amogql/internal/loader"
@@ -105,6 +106,20 @@ func (x Executor) run(ctx context.Context, opCtx *graphql.OperationContext, l *l
 	// Sized as the plan's last answer was, so that a large page is written
 	// into one allocation instead of a doubling series of them.
 	b := make([]byte, 0, max(4096, int(p.answerSize.Load())))
+	for _, f := range p.Fields {
+		if typ, ok := rootEntityTypes[f.Name]; ok {
+			if id, err := model.UnmarshalID(f.ArgumentMap(r.opCtx.Variables)["id"]); err == nil {
+				r.addSiblings(typ, []int{id})
+			}
+		}
+	}
+	// An entity read by id has its notes and tasks known by that id: they
+	// are read beside it, not after it.
+	for _, f := range p.Fields {
+		if typ, ok := rootEntityTypes[f.Name]; ok {
+			r.prefetchActivity(f.Kids, typ, r.siblings[typ])
+		}
+	}
 	b = append(b, '{')
 	for i, f := range p.Fields {
 		if i > 0 {
@@ -145,4 +160,28 @@ type run struct {
 	l      *loader.Loaders
 	client *amocrm.Client
 	lists  *lists // the list reads, for gqlgen if it takes over
+	// siblings are the ids of the root's entities by amoCRM entity type
+	// ("contacts", ...): whose notes and tasks the loaders read together.
+	siblings map[string][]int
+}
+
+// rootEntityTypes are the amoCRM entity types of the root fields reading
+// an entity by id.
+var rootEntityTypes = map[string]string{"contact": "contacts", "lead": "leads", "company": "companies"}
+
+// addSiblings records ids as root entities of entityType.
+func (r *run) addSiblings(entityType string, ids []int) {
+	if r.siblings == nil {
+		r.siblings = map[string][]int{}
+	}
+	r.siblings[entityType] = append(r.siblings[entityType], ids...)
+}
+
+// listed records the entities of a root list and starts the notes and
+// tasks reads its items select, together.
+func (r *run) listed(entityType string, conn []*Node, ids []int) {
+	r.addSiblings(entityType, ids)
+	for _, kids := range itemKids(conn) {
+		r.prefetchActivity(kids, entityType, ids)
+	}
 }

@@ -59,6 +59,7 @@ func (r *run) contacts(b []byte, f *Node) ([]byte, error) {
 			r.l.PrimeContacts(rows)
 		}
 		r.l.FollowContacts(rows, 0)
+		r.listed("contacts", f.Kids, idsOf(rows, func(c *amocrm.Contact) int { return c.ID }))
 	}
 
 	b = append(b, '{')

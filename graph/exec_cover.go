@@ -13,6 +13,7 @@ var execFields = map[string]map[string]string{
 		"customFieldsValues": "CustomFieldValue", "phones": "", "emails": "",
 		"phoneNumbers": "LabeledValue", "emailAddresses": "LabeledValue", "requestId": "",
 		"tags": "Tag", "leads": "Lead", "companies": "Company", "responsibleUser": "User",
+		"notes": "NoteConnection", "tasks": "Task",
 	},
 	"Lead": {
 		"__typename": "", "id": "", "name": "", "price": "", "responsibleUserId": "", "groupId": "",
@@ -21,14 +22,14 @@ var execFields = map[string]map[string]string{
 		"isDeleted": "", "score": "", "accountId": "",
 		"customFieldsValues": "CustomFieldValue", "tags": "Tag",
 		"responsibleUser": "User", "pipeline": "Pipeline", "status": "PipelineStatus",
-		"contacts": "Contact", "companies": "Company",
+		"contacts": "Contact", "companies": "Company", "notes": "NoteConnection", "tasks": "Task",
 	},
 	"Company": {
 		"__typename": "", "id": "", "name": "", "responsibleUserId": "", "groupId": "",
 		"createdBy": "", "updatedBy": "", "createdAt": "", "updatedAt": "", "closestTaskAt": "",
 		"isDeleted": "", "accountId": "",
 		"customFieldsValues": "CustomFieldValue", "tags": "Tag", "responsibleUser": "User",
-		"contacts": "Contact", "leads": "Lead",
+		"contacts": "Contact", "leads": "Lead", "notes": "NoteConnection", "tasks": "Task",
 	},
 	"User": {
 		"__typename": "", "id": "", "name": "", "email": "", "lang": "", "isAdmin": "", "isActive": "",
@@ -57,7 +58,20 @@ var execFields = map[string]map[string]string{
 	"LeadEdge":          {"__typename": "", "cursor": "", "node": "Lead"},
 	"CompanyConnection": {"__typename": "", "edges": "CompanyEdge", "nodes": "Company", "pageInfo": "PageInfo"},
 	"CompanyEdge":       {"__typename": "", "cursor": "", "node": "Company"},
-	"PageInfo":          {"__typename": "", "hasNextPage": "", "hasPreviousPage": "", "startCursor": "", "endCursor": ""},
+	"NoteConnection":    {"__typename": "", "edges": "NoteEdge", "nodes": "Note", "pageInfo": "PageInfo"},
+	"NoteEdge":          {"__typename": "", "cursor": "", "node": "Note"},
+	"Note": {
+		"__typename": "", "id": "", "entityId": "", "noteType": "", "params": "", "text": "",
+		"responsibleUserId": "", "createdBy": "", "updatedBy": "", "createdAt": "", "updatedAt": "",
+		"accountId": "", "requestId": "",
+	},
+	"Task": {
+		"__typename": "", "id": "", "text": "", "entityId": "", "entityType": "", "responsibleUserId": "",
+		"responsibleUser": "User", "groupId": "", "completeTill": "", "duration": "", "isCompleted": "",
+		"result": "", "taskTypeId": "", "createdBy": "", "updatedBy": "", "createdAt": "", "updatedAt": "",
+		"accountId": "", "requestId": "",
+	},
+	"PageInfo": {"__typename": "", "hasNextPage": "", "hasPreviousPage": "", "startCursor": "", "endCursor": ""},
 }
 
 // covered reports whether the executor can answer the plan.
@@ -100,6 +114,18 @@ func covered(p *Plan) bool {
 }
 
 func coveredKids(kids []*Node, typeName string) bool {
+	return coveredBelow(kids, typeName, false)
+}
+
+// entityTypes are the types whose relations to each other make a level.
+var entityTypes = map[string]bool{"Contact": true, "Lead": true, "Company": true}
+
+// coveredBelow is coveredKids; nested says typeName is below a relation
+// of another entity, where notes and tasks are not covered: the loaders
+// batch them per level only when a level's entities ask together, as the
+// resolvers do, while the executor writes entities one by one and names
+// the siblings of the root's entities only.
+func coveredBelow(kids []*Node, typeName string, nested bool) bool {
 	fields, ok := execFields[typeName]
 	if !ok {
 		return false
@@ -109,7 +135,10 @@ func coveredKids(kids []*Node, typeName string) bool {
 		if !ok || k.Type != "" && to != "" && k.Type != to {
 			return false
 		}
-		if to != "" && !coveredKids(k.Kids, to) {
+		if nested && (k.Name == "notes" || k.Name == "tasks") {
+			return false
+		}
+		if to != "" && !coveredBelow(k.Kids, to, nested || entityTypes[typeName] && entityTypes[to]) {
 			return false
 		}
 	}

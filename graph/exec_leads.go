@@ -32,7 +32,10 @@ func (r *run) leadsList(b []byte, f *Node) ([]byte, error) {
 		return leadPages(r.client, *opts), leadPages(r.client, withless)
 	}
 	return entityList(r, b, f, pageArgsOf(args), fingerprint("leads", query, filter, orderBy),
-		"Lead", loader.EntityLead, pages, r.l.FollowLeads, r.lead)
+		"Lead", loader.EntityLead, pages, func(rows []*amocrm.Lead) {
+			r.l.FollowLeads(rows, 0)
+			r.listed("leads", f.Kids, idsOf(rows, func(x *amocrm.Lead) int { return x.ID }))
+		}, r.lead)
 }
 
 // companiesList answers the companies connection with the same reads as
@@ -56,17 +59,21 @@ func (r *run) companiesList(b []byte, f *Node) ([]byte, error) {
 		return companyPages(r.client, *opts), companyPages(r.client, withless)
 	}
 	return entityList(r, b, f, pageArgsOf(args), fingerprint("companies", query, filter, orderBy),
-		"Company", loader.EntityCompany, pages, r.l.FollowCompanies, r.company)
+		"Company", loader.EntityCompany, pages, func(rows []*amocrm.Company) {
+			r.l.FollowCompanies(rows, 0)
+			r.listed("companies", f.Kids, idsOf(rows, func(x *amocrm.Company) int { return x.ID }))
+		}, r.company)
 }
 
 // entityList reads the page of a list of typeName the arguments ask for,
 // as the list's resolver does (readList, the with= its items' relations
 // need, the next level started at once), hands the page to that resolver
 // in case gqlgen takes the operation over, and writes the connection.
+// follow starts the next level's reads and records the page's ids.
 // pages makes the page readers: with the with= values, and without (for a
 // hasNextPage probe).
 func entityList[T any](r *run, b []byte, f *Node, pa pageArgs, fp, typeName string, entity loader.Entity,
-	pages func(with []string) (read, bare pageReader[T]), follow func([]T, int),
+	pages func(with []string) (read, bare pageReader[T]), follow func([]T),
 	object func([]byte, []*Node, T) ([]byte, error)) ([]byte, error) {
 	if _, _, err := pa.bounds(fp); err != nil {
 		return nil, err
@@ -77,7 +84,7 @@ func entityList[T any](r *run, b []byte, f *Node, pa pageArgs, fp, typeName stri
 	if err != nil {
 		return nil, err
 	}
-	follow(p.rows, 0)
+	follow(p.rows)
 	return appendConnection(b, f.Kids, typeName+"Connection", typeName+"Edge", p, object)
 }
 

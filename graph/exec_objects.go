@@ -118,6 +118,10 @@ func (r *run) contact(b []byte, kids []*Node, c *amocrm.Contact) ([]byte, error)
 			b, err = r.contactCompanies(b, k, c)
 		case "responsibleUser":
 			b, err = r.responsibleUser(b, k, c.ResponsibleUserID)
+		case "notes":
+			b, err = r.entityNotes(b, k, "contacts", c.ID)
+		case "tasks":
+			b, err = r.entityTasks(b, k, "contacts", c.ID)
 		default:
 			return nil, errShape
 		}
@@ -255,6 +259,10 @@ func (r *run) lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
 				refs = x.Embedded.Companies
 			}
 			b, err = embeddedRelated(r, b, k, refs, "Company", (*loader.Loaders).Companies, r.company)
+		case "notes":
+			b, err = r.entityNotes(b, k, "leads", x.ID)
+		case "tasks":
+			b, err = r.entityTasks(b, k, "leads", x.ID)
 		case "pipeline":
 			b, err = r.leadPipeline(b, k, x)
 		case "status":
@@ -318,6 +326,10 @@ func (r *run) company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error)
 				refs = x.Embedded.Contacts
 			}
 			b, err = embeddedRelated(r, b, k, refs, "Contact", (*loader.Loaders).Contacts, r.contact)
+		case "notes":
+			b, err = r.entityNotes(b, k, "companies", x.ID)
+		case "tasks":
+			b, err = r.entityTasks(b, k, "companies", x.ID)
 		case "leads": // companyResolver.Leads
 			var refs []amocrm.EntityRef
 			if x.Embedded != nil {

@@ -156,6 +156,8 @@ func TestExecutorFallsBackOnFailure(t *testing.T) {
 		{"contacts under a companies page", "/api/v4/contacts", `{ companies(first: 20) { nodes { name contacts { name } } pageInfo { endCursor } } }`},
 		{"the users beside a leads page", "/api/v4/users", `{ leads(first: 5) { edges { cursor node { name responsibleUser { name } } } pageInfo { endCursor } } }`},
 		{"the pipelines beside a leads page", "/api/v4/leads/pipelines", `{ leads(first: 200) { nodes { name status { name } } pageInfo { hasNextPage } } }`},
+		{"a contact's notes", "/api/v4/contacts/notes", `{ contact(id: 3) { name notes(first: 2) { nodes { id text } pageInfo { hasNextPage } } tasks { id } } }`},
+		{"the tasks of a page", "/api/v4/tasks", `{ contacts(first: 10) { nodes { name notes { nodes { id } } tasks(isCompleted: false) { text responsibleUser { name } } } } }`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -223,7 +225,9 @@ func TestExecutorTakesPlanPath(t *testing.T) {
 		{`{ lead(id: 20000206) { name contacts { id name } companies { id } } }`, true},
 		{`{ lead(id: 20000206) { name catalogElements { quantity } } }`, false},
 		{`{ contacts(first: 50) { nodes { name responsibleUser { name isAdmin groupId } leads { name pipeline { name statuses { id name } } status { id name color } responsibleUser { id } } } } }`, true},
-		{`{ contact(id: 3) { notes { nodes { id } } } }`, false},
+		{`{ contact(id: 3) { notes(first: 5) { nodes { id noteType text params } pageInfo { hasNextPage } } tasks(isCompleted: false) { text responsibleUser { name } } } }`, true},
+		{`{ contacts(first: 5) { nodes { leads { notes { nodes { id } } } } } }`, false},
+		{`{ leads(first: 5) { nodes { contacts { tasks { id } } } } }`, false},
 		{`{ leads(first: 200, filter: {statuses: [{pipelineId: 5000001}]}) { nodes { id name price status { name color } pipeline { name } responsibleUser { name } } pageInfo { hasNextPage endCursor } } }`, true},
 		{`{ leads(first: 5) { edges { cursor node { id } } } }`, true},
 		{`{ companies(first: 5, query: "ООО") { edges { cursor node { name leads { name } } } pageInfo { hasNextPage } } }`, true},

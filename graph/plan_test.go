@@ -149,7 +149,7 @@ func TestBuildPlan(t *testing.T) {
 		{
 			name:  "notes and tasks of a page: one call each",
 			query: `{ contacts(first: 50) { nodes { notes(first: 3) { nodes { text } } tasks { text responsibleUser { name } } } } }`,
-			depth: 5, calls: 3, complete: true,
+			depth: 5, calls: 3, covered: true, complete: true,
 		},
 		{
 			name:  "notes and tasks of two entity types at one level count apart",
@@ -166,7 +166,7 @@ func TestBuildPlan(t *testing.T) {
 		{
 			name:  "companies connection with leads and notes",
 			query: `{ companies(first: 20) { edges { node { leads { name } notes { nodes { id } } } } } }`,
-			depth: 6, calls: 3, complete: true,
+			depth: 6, calls: 3, covered: true, complete: true,
 			with:  map[loader.Entity][]string{loader.EntityCompany: {"leads"}},
 			wants: []want{{loader.EntityCompany, 0, loader.Needs{Leads: true}}},
 		},

@@ -27,6 +27,9 @@ type LoadOptions struct {
 	// a SandboxProcess, so the CPU LoadTest measures of its own process
 	// is not the emulator's.
 	SandboxURL string
+	// ForceResolvers runs every query through gqlgen's resolvers, as
+	// READ_EXECUTOR=resolvers does, to measure them beside the plan.
+	ForceResolvers bool
 }
 
 // LoadTest starts the gateway on loopback in front of opts.SandboxURL,
@@ -40,7 +43,8 @@ func LoadTest(ctx context.Context, opts LoadOptions, out io.Writer) error {
 		return errors.New("load: no sandbox URL")
 	}
 	// No rate limit: the load measures the gateway, not amoCRM's budget.
-	cfg := Config{BaseURL: opts.SandboxURL, AccessToken: sandbox.DefaultToken, UpstreamTimeout: 30 * time.Second, MaxUpstreamCalls: 100}
+	cfg := Config{BaseURL: opts.SandboxURL, AccessToken: sandbox.DefaultToken, UpstreamTimeout: 30 * time.Second, MaxUpstreamCalls: 100,
+		ForceResolvers: opts.ForceResolvers}
 	up, err := NewUpstream(cfg, zerolog.Nop())
 	if err != nil {
 		return err

@@ -344,3 +344,35 @@ func TestMetadataBesideFirstCall(t *testing.T) {
 		}
 	}
 }
+
+// TestContactCardOneRoundTrip: a contact read by id has its notes, its
+// tasks and the users its tasks name read beside it, not after it: every
+// call of the contact card reaches the sandbox before the contact's answer
+// leaves it. On the resolvers the notes and tasks wait for the contact.
+func TestContactCardOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New()
+	const latency = 300 * time.Millisecond
+	sb.SetFaults(sandbox.Faults{Latency: latency})
+	g := startGateway(t, sb, metadataTTL(0))
+	resp := g.do(`{ contact(id: 3) { name notes(first: 5) { nodes { text } } tasks(isCompleted: false) { text responsibleUser { name } } } }`, nil)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %v", resp.Errors)
+	}
+	var contactAt time.Time
+	arrived := map[string]time.Time{}
+	for _, r := range sb.Requests() {
+		arrived[r.Route] = r.At
+		if r.Route == routeContact {
+			contactAt = r.At
+		}
+	}
+	if contactAt.IsZero() || len(arrived) != 4 {
+		t.Fatalf("calls: %v", arrived)
+	}
+	for route, at := range arrived {
+		if at.Sub(contactAt) >= latency {
+			t.Errorf("%s arrived %v after the contact call: it waited for its answer", route, at.Sub(contactAt))
+		}
+	}
+}

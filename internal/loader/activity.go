@@ -58,14 +58,48 @@ func (l *Loaders) Notes(ctx context.Context, entityType string, entityID int, si
 // Tasks returns the tasks of one entity, due soonest first; completed
 // narrows them to done (true) or open (false) ones. Batched like Notes.
 func (l *Loaders) Tasks(ctx context.Context, entityType string, entityID int, completed *bool, siblings []int) ([]*amocrm.Task, error) {
-	k := ActivityKey{EntityType: entityType, EntityID: entityID}
-	if completed != nil {
-		k.Completed = -1
-		if *completed {
-			k.Completed = 1
-		}
-	}
+	k := ActivityKey{EntityType: entityType, EntityID: entityID, Completed: completedKey(completed)}
 	return loadWithSiblings(ctx, &l.activity.mu, l.activityLoaders().tasks, k, siblings)
+}
+
+// completedKey is a completion filter as an ActivityKey holds it: 0 none,
+// 1 done, -1 open.
+func completedKey(completed *bool) int8 {
+	switch {
+	case completed == nil:
+		return 0
+	case *completed:
+		return 1
+	}
+	return -1
+}
+
+// PrefetchActivity starts reading the notes (tasks false) or the tasks
+// (with completed as Tasks takes it) of the entities ids of one type, in
+// one batch, without waiting: a caller that will ask for each of them one
+// after another starts them together, so their calls do not queue behind
+// each other.
+func (l *Loaders) PrefetchActivity(ctx context.Context, entityType string, ids []int, tasks bool, completed *bool) {
+	if len(ids) == 0 {
+		return
+	}
+	if tasks {
+		k := ActivityKey{EntityType: entityType, EntityID: ids[0], Completed: completedKey(completed)}
+		enqueue(ctx, &l.activity.mu, l.activityLoaders().tasks, k, ids)
+		return
+	}
+	enqueue(ctx, &l.activity.mu, l.activityLoaders().notes, ActivityKey{EntityType: entityType, EntityID: ids[0]}, ids)
+}
+
+// enqueue asks dl for k's siblings (k itself among them) without waiting.
+func enqueue[V any](ctx context.Context, mu *sync.Mutex, dl *dataloader.Loader[ActivityKey, V], k ActivityKey, siblings []int) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, id := range siblings {
+		sk := k
+		sk.EntityID = id
+		dl.Load(ctx, sk)
+	}
 }
 
 func loadWithSiblings[V any](ctx context.Context, mu *sync.Mutex, dl *dataloader.Loader[ActivityKey, V], k ActivityKey, siblings []int) (V, error) {
