@@ -323,7 +323,7 @@ func TestMetadataFailure(t *testing.T) {
 func TestMetadataBesideFirstCall(t *testing.T) {
 	t.Parallel()
 	sb := sandbox.New()
-	sb.SetFaults(sandbox.Faults{Latency: 100 * time.Millisecond})
+	sb.SetFaults(sandbox.Faults{Latency: 300 * time.Millisecond}) // a margin for a busy machine
 	g := startGateway(t, sb, metadataTTL(0))
 	var d boardData
 	g.data(board, nil, &d)
