@@ -38,6 +38,11 @@ func (r *customerResolver) Notes(ctx context.Context, obj *amocrm.Customer, firs
 	return entityNotes(ctx, "customers", obj.ID, pageArgs{first: first, after: after, last: last, before: before})
 }
 
+// Tasks is the resolver for the tasks field.
+func (r *customerResolver) Tasks(ctx context.Context, obj *amocrm.Customer, isCompleted *bool) ([]*amocrm.Task, error) {
+	return entityTasks(ctx, "customers", obj.ID, isCompleted)
+}
+
 // Notes is the resolver for the notes field.
 func (r *leadResolver) Notes(ctx context.Context, obj *amocrm.Lead, first *int, after *string, last *int, before *string) (*model.NoteConnection, error) {
 	return entityNotes(ctx, "leads", obj.ID, pageArgs{first: first, after: after, last: last, before: before})

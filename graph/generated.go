@@ -259,6 +259,7 @@ type ComplexityRoot struct {
 		ResponsibleUserID  func(childComplexity int) int
 		StatusID           func(childComplexity int) int
 		Tags               func(childComplexity int) int
+		Tasks              func(childComplexity int, isCompleted *bool) int
 		UpdatedAt          func(childComplexity int) int
 		UpdatedBy          func(childComplexity int) int
 	}
@@ -607,6 +608,7 @@ type CustomerResolver interface {
 	Companies(ctx context.Context, obj *amocrm.Customer) ([]*amocrm.Company, error)
 	ResponsibleUser(ctx context.Context, obj *amocrm.Customer) (*amocrm.User, error)
 	Notes(ctx context.Context, obj *amocrm.Customer, first *int, after *string, last *int, before *string) (*model.NoteConnection, error)
+	Tasks(ctx context.Context, obj *amocrm.Customer, isCompleted *bool) ([]*amocrm.Task, error)
 }
 type LeadResolver interface {
 	Tags(ctx context.Context, obj *amocrm.Lead) ([]*amocrm.Tag, error)
@@ -1608,6 +1610,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Tags(childComplexity), true
+	case "Customer.tasks":
+		if e.ComplexityRoot.Customer.Tasks == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_tasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Tasks(childComplexity, args["isCompleted"].(*bool)), true
 	case "Customer.updatedAt":
 		if e.ComplexityRoot.Customer.UpdatedAt == nil {
 			break
@@ -3784,6 +3797,15 @@ extend type Customer {
     "Take notes before this cursor: a startCursor or edge cursor of the same field of the same customer."
     before: String
   ): NoteConnection!
+  """
+  The customer's tasks, due soonest first. The tasks of every customer at
+  this level are read together (GET /api/v4/tasks?filter[entity_type]=customers&filter[entity_id][]=…,
+  one call per 250 tasks). Null, with an error at this path, when that call fails.
+  """
+  tasks(
+    "Only done tasks (true) or open ones (false); every task when omitted."
+    isCompleted: Boolean
+  ): [Task!]
 }
 `, BuiltIn: false},
 	{Name: "../schema/chat.graphql", Input: `extend type Query {
@@ -5651,6 +5673,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_responsibleUser(ctx, field)
 	case "notes":
 		return ec.fieldContext_Customer_notes(ctx, field)
+	case "tasks":
+		return ec.fieldContext_Customer_tasks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -6382,6 +6406,20 @@ func (ec *executionContext) field_Customer_notes_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Customer_tasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "isCompleted",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["isCompleted"] = arg0
 	return args, nil
 }
 
@@ -11110,6 +11148,50 @@ func (ec *executionContext) fieldContext_Customer_notes(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Customer_notes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_tasks(ctx context.Context, field graphql.CollectedField, obj *amocrm.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Customer().Tasks(ctx, obj, fc.Args["isCompleted"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*amocrm.Task) graphql.Marshaler {
+			return ec.marshalOTask2ᚕᚖgithubᚗcomᚋamogqlᚋamogqlᚋinternalᚋamocrmᚐTaskᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_tasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21034,6 +21116,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_notes(ctx, field, obj)
+				})
+		case "tasks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_tasks(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -63,7 +63,7 @@ var (
 			"tags": embTags, "contacts": embContacts, "leads": embLeads, "customers": embCustomers,
 		},
 		"Customer": {
-			"responsibleUser": responsibleMember, "notes": nil,
+			"responsibleUser": responsibleMember, "notes": nil, "tasks": nil,
 			"tags": embTags, "contacts": embContacts, "companies": embCompanies,
 		},
 	}

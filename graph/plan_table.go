@@ -129,6 +129,7 @@ var objects = map[string]object{
 		"companies":       {to: "Company", with: "companies", need: needCompanies, cost: costUnlessIDs},
 		"responsibleUser": metadata("User"),
 		"notes":           activity("NoteConnection"),
+		"tasks":           activity("Task"),
 	}},
 	"ChatLink": {entity: loader.EntityChatLink, isEntity: true, links: map[string]link{
 		"contact": {to: "Contact", need: needContacts, cost: costUnlessIDs},

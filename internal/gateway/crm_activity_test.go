@@ -244,3 +244,54 @@ func TestNotesBackward(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomerTasks: a customer's tasks are read for the whole page in one
+// call (GET /api/v4/tasks?filter[entity_type]=customers&filter[entity_id][]=…),
+// each customer answering its own.
+func TestCustomerTasks(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil)
+	const other = sandbox.FirstGeneratedCustomerID
+	var created struct {
+		CreateTasks struct {
+			Tasks      []struct{ ID string }
+			UserErrors []struct{ Code, Message string }
+		}
+	}
+	g.data(fmt.Sprintf(`mutation { createTasks(input: [
+		{text: "Предложить продление", completeTill: "2030-01-02T09:00:00Z", entityType: CUSTOMERS, entityId: %d},
+		{text: "Уточнить дату покупки", completeTill: "2030-01-03T09:00:00Z", entityType: CUSTOMERS, entityId: %d}]) {
+		tasks { id } userErrors { code message } } }`, sandbox.DocCustomerID, other), nil, &created)
+	if c := created.CreateTasks; len(c.UserErrors) > 0 || len(c.Tasks) != 2 {
+		t.Fatalf("createTasks %+v", c)
+	}
+	g.sb.ResetCalls()
+	var page struct {
+		Customers struct {
+			Nodes []struct {
+				ID    string
+				Tasks []struct {
+					Text       string
+					EntityType string
+					EntityID   string
+				}
+			}
+		}
+	}
+	g.data(fmt.Sprintf(`{ customers(filter: {ids: [%d, %d]}, orderBy: {field: ID, direction: ASC}) {
+		nodes { id tasks(isCompleted: false) { text entityType entityId } } } }`, sandbox.DocCustomerID, other), nil, &page)
+	got := map[string][]string{}
+	for _, c := range page.Customers.Nodes {
+		for _, task := range c.Tasks {
+			if task.EntityType != "CUSTOMERS" || task.EntityID != c.ID {
+				t.Errorf("customer %s has task %+v", c.ID, task)
+			}
+			got[c.ID] = append(got[c.ID], task.Text)
+		}
+	}
+	if doc, gen := got[fmt.Sprint(sandbox.DocCustomerID)], got[fmt.Sprint(other)]; !slices.Contains(doc, "Предложить продление") ||
+		!slices.Contains(gen, "Уточнить дату покупки") || slices.Contains(doc, "Уточнить дату покупки") {
+		t.Errorf("tasks by customer: %v", got)
+	}
+	g.wantCalls(t, map[string]int{routeCustomers: 1, routeTasks: 1}, 2)
+}
