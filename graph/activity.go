@@ -23,21 +23,29 @@ func (r *queryResolver) tasks(ctx context.Context, args pageArgs, filter *model.
 		return nil, err
 	}
 	opts.Order = taskOrder(orderBy)
-	read := func(ctx context.Context, page, limit int) ([]*amocrm.Task, error) {
-		o := *opts
-		o.Page, o.Limit = page, limit
-		rows, _, err := r.Client.Tasks.List(ctx, &o)
-		return rows, err
-	}
+	read := taskPages(r.Client, *opts)
 	// The cursors carry the order: a position in one order is another task
 	// in the next.
-	p, err := readList(ctx, args, fingerprint("tasks", filter, orderBy), read, read)
+	var p *listPageOf[*amocrm.Task]
+	if h, ok := handedOver[*amocrm.Task](ctx); ok {
+		p, err = h.p, h.err // the plan executor's read, before it handed over
+	} else {
+		p, err = readList(ctx, args, fingerprint("tasks", filter, orderBy), read, read)
+	}
 	if err != nil {
 		return nil, err
 	}
 	conn := &model.TaskConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
 	conn.Edges = edgesOf(p, func(c string, n *amocrm.Task) *model.TaskEdge { return &model.TaskEdge{Cursor: c, Node: n} })
 	return conn, nil
+}
+
+func taskPages(c *amocrm.Client, opts amocrm.TaskListOptions) pageReader[*amocrm.Task] {
+	return func(ctx context.Context, page, limit int) ([]*amocrm.Task, error) {
+		opts.Page, opts.Limit = page, limit
+		rows, _, err := c.Tasks.List(ctx, &opts)
+		return rows, err
+	}
 }
 
 // taskOrder maps orderBy onto order[created_at|complete_till|id] of GET

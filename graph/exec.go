@@ -141,6 +141,8 @@ func (x Executor) run(ctx context.Context, opCtx *graphql.OperationContext, l *l
 			b, err = r.leadsList(b, f)
 		case "companies":
 			b, err = r.companiesList(b, f)
+		case "tasks":
+			b, err = r.tasksList(b, f)
 		default:
 			err = errShape
 		}

@@ -1,6 +1,9 @@
 package graph
 
-import "github.com/amogql/amogql/internal/amocrm"
+import (
+	"github.com/amogql/amogql/graph/model"
+	"github.com/amogql/amogql/internal/amocrm"
+)
 
 // Notes and tasks of the entities the executor writes. The loaders read
 // them for every entity of a list in one call, given the list's ids as
@@ -46,6 +49,30 @@ func itemKids(conn []*Node) [][]*Node {
 		}
 	}
 	return out
+}
+
+// tasksList answers the tasks connection with the same read as
+// queryResolver.tasks, handing its page over like the entity lists.
+func (r *run) tasksList(b []byte, f *Node) ([]byte, error) {
+	ec := newExecutionContext(r.opCtx, nil, nil)
+	args, err := ec.field_Query_tasks_args(r.ctx, f.ArgumentMap(r.opCtx.Variables))
+	if err != nil {
+		return nil, err
+	}
+	filter, _ := args["filter"].(*model.TaskFilter)
+	orderBy, _ := args["orderBy"].(*model.TaskOrder)
+	opts, err := taskListOptions(filter)
+	if err != nil {
+		return nil, err
+	}
+	opts.Order = taskOrder(orderBy)
+	read := taskPages(r.client, *opts)
+	p, err := readList(r.ctx, pageArgsOf(args), fingerprint("tasks", filter, orderBy), read, read)
+	r.lists.putPage(f.Key, &handedPage[*amocrm.Task]{p, err})
+	if err != nil {
+		return nil, err
+	}
+	return appendConnection(b, f.Kids, "TaskConnection", "TaskEdge", p, r.task)
 }
 
 // noteArgs are the Relay arguments of an entity's notes field.

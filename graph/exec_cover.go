@@ -4,7 +4,7 @@ package graph
 // and the type each leads to ("" for a leaf). A query is covered when every
 // field of its plan is here; otherwise gqlgen answers it. Root fields are
 // checked separately (contact, contacts, lead, company, leads, companies,
-// __typename).
+// tasks, __typename).
 var execFields = map[string]map[string]string{
 	"Contact": {
 		"__typename": "", "id": "", "name": "", "firstName": "", "lastName": "",
@@ -59,6 +59,8 @@ var execFields = map[string]map[string]string{
 	"CompanyConnection": {"__typename": "", "edges": "CompanyEdge", "nodes": "Company", "pageInfo": "PageInfo"},
 	"CompanyEdge":       {"__typename": "", "cursor": "", "node": "Company"},
 	"NoteConnection":    {"__typename": "", "edges": "NoteEdge", "nodes": "Note", "pageInfo": "PageInfo"},
+	"TaskConnection":    {"__typename": "", "edges": "TaskEdge", "nodes": "Task", "pageInfo": "PageInfo"},
+	"TaskEdge":          {"__typename": "", "cursor": "", "node": "Task"},
 	"NoteEdge":          {"__typename": "", "cursor": "", "node": "Note"},
 	"Note": {
 		"__typename": "", "id": "", "entityId": "", "noteType": "", "params": "", "text": "",
@@ -104,6 +106,10 @@ func covered(p *Plan) bool {
 			}
 		case "companies":
 			if !coveredKids(f.Kids, "CompanyConnection") {
+				return false
+			}
+		case "tasks":
+			if !coveredKids(f.Kids, "TaskConnection") {
 				return false
 			}
 		default:
