@@ -26,12 +26,7 @@ func (r *queryResolver) tasks(ctx context.Context, args pageArgs, filter *model.
 	read := taskPages(r.Client, *opts)
 	// The cursors carry the order: a position in one order is another task
 	// in the next.
-	var p *listPageOf[*amocrm.Task]
-	if h, ok := handedOver[*amocrm.Task](ctx); ok {
-		p, err = h.p, h.err // the plan executor's read, before it handed over
-	} else {
-		p, err = readList(ctx, args, fingerprint("tasks", filter, orderBy), read, read)
-	}
+	p, err := readHanded(ctx, args, fingerprint("tasks", filter, orderBy), read, read)
 	if err != nil {
 		return nil, err
 	}

@@ -28,12 +28,7 @@ func (r *queryResolver) companies(ctx context.Context, args pageArgs, query *str
 	ctx = l.Decoding(ctx, loader.EntityCompany)
 	bare := *opts
 	bare.With = nil
-	var p *listPageOf[*amocrm.Company]
-	if h, ok := handedOver[*amocrm.Company](ctx); ok {
-		p, err = h.p, h.err // the plan executor's read, before it handed over
-	} else {
-		p, err = readList(ctx, args, fp, companyPages(r.Client, *opts), companyPages(r.Client, bare))
-	}
+	p, err := readHanded(ctx, args, fp, companyPages(r.Client, *opts), companyPages(r.Client, bare))
 	if err != nil {
 		return nil, err
 	}

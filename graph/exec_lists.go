@@ -87,6 +87,15 @@ func rootKey(ctx context.Context) string {
 	return ""
 }
 
+// readHanded is readList, answered from the plan executor's read of the
+// same root field when it read one before handing the operation over.
+func readHanded[T any](ctx context.Context, args pageArgs, fp string, read, probeRead pageReader[T]) (*listPageOf[T], error) {
+	if h, ok := handedOver[T](ctx); ok {
+		return h.p, h.err
+	}
+	return readList(ctx, args, fp, read, probeRead)
+}
+
 // readWindow is window, answered from the plan executor's read of the same
 // root field when there was one.
 func readWindow(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, offset, n int) ([]*amocrm.Contact, bool, bool, error) {

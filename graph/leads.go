@@ -28,12 +28,7 @@ func (r *queryResolver) leads(ctx context.Context, args pageArgs, query *string,
 	ctx = l.Decoding(ctx, loader.EntityLead)
 	bare := *opts
 	bare.With = nil
-	var p *listPageOf[*amocrm.Lead]
-	if h, ok := handedOver[*amocrm.Lead](ctx); ok {
-		p, err = h.p, h.err // the plan executor's read, before it handed over
-	} else {
-		p, err = readList(ctx, args, fp, leadPages(r.Client, *opts), leadPages(r.Client, bare))
-	}
+	p, err := readHanded(ctx, args, fp, leadPages(r.Client, *opts), leadPages(r.Client, bare))
 	if err != nil {
 		return nil, err
 	}
