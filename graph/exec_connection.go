@@ -62,29 +62,8 @@ func (r *run) contacts(b []byte, f *Node) ([]byte, error) {
 		r.listed("contacts", f.Kids, idsOf(rows, func(c *amocrm.Contact) int { return c.ID }))
 	}
 
-	b = append(b, '{')
-	for i, k := range f.Kids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendKey(b, k.Key)
-		switch k.Name {
-		case "__typename":
-			b = appendString(b, "ContactConnection")
-		case "nodes":
-			b, err = r.contactList(b, k.Kids, rows)
-		case "edges":
-			b, err = r.edges(b, k.Kids, rows, offset, fp)
-		case "pageInfo":
-			b, err = pageInfo(b, k.Kids, len(rows), offset, fp, hasNext)
-		default:
-			err = errShape
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return append(b, '}'), nil
+	p := &listPageOf[*amocrm.Contact]{rows: rows, offset: offset, fp: fp, hasNext: hasNext}
+	return appendConnection(b, f.Kids, "ContactConnection", "ContactEdge", p, r.contact)
 }
 
 // connectionWith is contactWith on the plan: the with= values the
@@ -126,42 +105,6 @@ func connectionWith(kids []*Node) []string {
 		with = append(with, "catalog_elements")
 	}
 	return with
-}
-
-func (r *run) contactList(b []byte, kids []*Node, rows []*amocrm.Contact) ([]byte, error) {
-	return tryEach(b, kids, rows, r.contact)
-}
-
-// edges answers contactConnectionResolver.Edges.
-func (r *run) edges(b []byte, kids []*Node, rows []*amocrm.Contact, offset int, fp string) ([]byte, error) {
-	var err error
-	b = append(b, '[')
-	for i, c := range rows {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '{')
-		for j, k := range kids {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, k.Key)
-			switch k.Name {
-			case "__typename":
-				b = appendString(b, "ContactEdge")
-			case "cursor":
-				b = appendString(b, encodeCursor(offset+i, fp))
-			case "node":
-				if b, err = r.contact(b, k.Kids, c); err != nil {
-					return nil, err
-				}
-			default:
-				return nil, errShape
-			}
-		}
-		b = append(b, '}')
-	}
-	return append(b, ']'), nil
 }
 
 // pageInfo answers a connection's pageInfo (of n items from offset) and
