@@ -212,7 +212,7 @@ func (s *ContactsService) Get(ctx context.Context, id int, opts *GetOptions) (*C
 	if err := checkID("id", id); err != nil {
 		return nil, nil, err
 	}
-	u, err := addOptions(fmt.Sprintf("api/v4/contacts/%d", id), opts)
+	u, err := addOptions("api/v4/contacts/"+strconv.Itoa(id), opts)
 	if err != nil {
 		return nil, nil, err
 	}

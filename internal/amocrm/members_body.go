@@ -19,12 +19,31 @@ func (m *Members) decodeBody(data []byte, v any, skip Skip) error {
 	opts := m.opts[skip&skipAll]
 	c := call{opts, skip}
 	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return jsonv2.Unmarshal(data, v, opts)
 	}
 	dst := rv.Elem()
 	s := &scanner{b: data}
 	if s.peek() != '{' {
+		return jsonv2.Unmarshal(data, v, opts)
+	}
+	if dst.Kind() == reflect.Pointer {
+		// A single entity into a pointer (GET /api/v4/contacts/{id}):
+		// allocated and walked, as the JSON v2 decoder would allocate it.
+		if _, ok := m.kept[dst.Type().Elem()]; !ok {
+			return jsonv2.Unmarshal(data, v, opts)
+		}
+		e := reflect.New(dst.Type().Elem())
+		if err := m.entity(s, e.Elem(), c); err != nil {
+			return err
+		}
+		if err := s.end(); err != nil {
+			return err
+		}
+		dst.Set(e)
+		return nil
+	}
+	if dst.Kind() != reflect.Struct {
 		return jsonv2.Unmarshal(data, v, opts)
 	}
 	if _, ok := m.kept[dst.Type()]; ok {

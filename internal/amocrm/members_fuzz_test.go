@@ -43,6 +43,7 @@ func FuzzMembersAsFull(f *testing.F) {
 			membersAsFull[Lead](t, body, m, skip)
 		default:
 			membersAsFull[Contact](t, body, m, skip)
+			membersAsFull[*Contact](t, body, m, skip) // as Get decodes one
 		}
 	})
 }

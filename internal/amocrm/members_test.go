@@ -111,6 +111,11 @@ func maskAll[T any](v T, m *Members) T {
 		*x = masked(*x, m)
 	case *Customer:
 		*x = masked(*x, m)
+	case **Contact:
+		if *x != nil {
+			y := masked(**x, m)
+			*x = &y
+		}
 	case *leadList:
 		for i, l := range x.Embedded.Leads {
 			if l != nil {
