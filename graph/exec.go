@@ -126,24 +126,11 @@ func (x Executor) run(ctx context.Context, opCtx *graphql.OperationContext, l *l
 			b = append(b, ',')
 		}
 		b = appendKey(b, f.Key)
-		switch f.Name {
-		case "__typename":
+		if f.Name == "__typename" {
 			b = appendString(b, "Query")
-		case "contact":
-			b, err = r.contactByID(b, f)
-		case "contacts":
-			b, err = r.contacts(b, f)
-		case "lead":
-			b, err = r.leadByID(b, f)
-		case "company":
-			b, err = r.companyByID(b, f)
-		case "leads":
-			b, err = r.leadsList(b, f)
-		case "companies":
-			b, err = r.companiesList(b, f)
-		case "tasks":
-			b, err = r.tasksList(b, f)
-		default:
+		} else if root, ok := roots[f.Name]; ok {
+			b, err = root.write(r, b, f)
+		} else {
 			err = errShape
 		}
 		if err != nil {

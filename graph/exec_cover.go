@@ -3,8 +3,7 @@ package graph
 // execFields is what the plan executor answers: for each type, its fields
 // and the type each leads to ("" for a leaf). A query is covered when every
 // field of its plan is here; otherwise gqlgen answers it. Root fields are
-// checked separately (contact, contacts, lead, company, leads, companies,
-// tasks, __typename).
+// checked separately (roots).
 var execFields = map[string]map[string]string{
 	"Contact": {
 		"__typename": "", "id": "", "name": "", "firstName": "", "lastName": "",
@@ -76,43 +75,32 @@ var execFields = map[string]map[string]string{
 	"PageInfo": {"__typename": "", "hasNextPage": "", "hasPreviousPage": "", "startCursor": "", "endCursor": ""},
 }
 
+// roots are the root fields the executor answers, each with the type its
+// selection is on (__typename is answered too).
+var roots = map[string]struct {
+	typeName string
+	write    func(*run, []byte, *Node) ([]byte, error)
+}{
+	"contact":   {"Contact", (*run).contactByID},
+	"lead":      {"Lead", (*run).leadByID},
+	"company":   {"Company", (*run).companyByID},
+	"contacts":  {"ContactConnection", (*run).contacts},
+	"leads":     {"LeadConnection", (*run).leadsList},
+	"companies": {"CompanyConnection", (*run).companiesList},
+	"tasks":     {"TaskConnection", (*run).tasksList},
+}
+
 // covered reports whether the executor can answer the plan.
 func covered(p *Plan) bool {
 	if p.Kind != "query" || !p.Complete || p.deferred || len(p.Fields) == 0 {
 		return false
 	}
 	for _, f := range p.Fields {
-		switch f.Name {
-		case "__typename":
-		case "contact":
-			if !coveredKids(f.Kids, "Contact") {
-				return false
-			}
-		case "contacts":
-			if !coveredKids(f.Kids, "ContactConnection") {
-				return false
-			}
-		case "lead":
-			if !coveredKids(f.Kids, "Lead") {
-				return false
-			}
-		case "company":
-			if !coveredKids(f.Kids, "Company") {
-				return false
-			}
-		case "leads":
-			if !coveredKids(f.Kids, "LeadConnection") {
-				return false
-			}
-		case "companies":
-			if !coveredKids(f.Kids, "CompanyConnection") {
-				return false
-			}
-		case "tasks":
-			if !coveredKids(f.Kids, "TaskConnection") {
-				return false
-			}
-		default:
+		if f.Name == "__typename" {
+			continue
+		}
+		root, ok := roots[f.Name]
+		if !ok || !coveredKids(f.Kids, root.typeName) {
 			return false
 		}
 	}
