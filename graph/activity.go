@@ -90,13 +90,53 @@ func taskListOptions(f *model.TaskFilter) (*amocrm.TaskListOptions, error) {
 	return opts, nil
 }
 
-// customers answers the customers connection.
+// customers answers the customers connection like leads: one upstream page
+// whenever the window fits one, with= naming only the relations selected on
+// the page's customers (their contacts and companies are embedded only on
+// request).
 func (r *queryResolver) customers(ctx context.Context, args pageArgs, query *string, filter *model.CustomerFilter, orderBy *model.CustomerOrder) (*model.CustomerConnection, error) {
+	opts, err := customerListOptions(query, filter, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	fp := fingerprint("customers", query, filter, orderBy)
+	if _, _, err := args.bounds(fp); err != nil {
+		return nil, err
+	}
+	l, err := loader.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts.With = listWith(ctx, "CustomerConnection", "CustomerEdge", "Customer")
+	ctx = l.Decoding(ctx, loader.EntityCustomer)
+	bare := *opts
+	bare.With = nil
+	p, err := readList(ctx, args, fp, customerPages(r.Client, *opts), customerPages(r.Client, bare))
+	if err != nil {
+		return nil, err
+	}
+	l.FollowCustomers(p.rows, 0)
+	conn := &model.CustomerConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
+	conn.Edges = edgesOf(p, func(c string, n *amocrm.Customer) *model.CustomerEdge { return &model.CustomerEdge{Cursor: c, Node: n} })
+	return conn, nil
+}
+
+func customerPages(c *amocrm.Client, opts amocrm.CustomerListOptions) pageReader[*amocrm.Customer] {
+	return func(ctx context.Context, page, limit int) ([]*amocrm.Customer, error) {
+		opts.Page, opts.Limit = page, limit
+		rows, _, err := c.Customers.List(ctx, &opts)
+		return rows, err
+	}
+}
+
+// customerListOptions maps the GraphQL arguments onto amoCRM's filter[...]
+// and order[...] of GET /api/v4/customers.
+func customerListOptions(query *string, f *model.CustomerFilter, o *model.CustomerOrder) (*amocrm.CustomerListOptions, error) {
 	if err := checkLen("query", query, maxSearchLen); err != nil {
 		return nil, err
 	}
 	opts := &amocrm.CustomerListOptions{Query: deref(query)}
-	if f := filter; f != nil {
+	if f != nil {
 		c, err := entityFilter{
 			ids: f.Ids, names: f.Names, createdAt: f.CreatedAt, updatedAt: f.UpdatedAt,
 			closestTaskAt: f.ClosestTaskAt, customFields: f.CustomFields,
@@ -114,7 +154,7 @@ func (r *queryResolver) customers(ctx context.Context, args pageArgs, query *str
 			ClosestTaskAt: c.closestTaskAt, NextDate: next, CustomFieldsValues: c.customFields,
 		}
 	}
-	if o := orderBy; o != nil {
+	if o != nil {
 		switch o.Field {
 		case model.CustomerOrderFieldUpdatedAt:
 			opts.Order = &amocrm.Order{UpdatedAt: direction(o.Direction)}
@@ -122,19 +162,7 @@ func (r *queryResolver) customers(ctx context.Context, args pageArgs, query *str
 			opts.Order = &amocrm.Order{ID: direction(o.Direction)}
 		}
 	}
-	read := func(ctx context.Context, page, limit int) ([]*amocrm.Customer, error) {
-		o := *opts
-		o.Page, o.Limit = page, limit
-		rows, _, err := r.Client.Customers.List(ctx, &o)
-		return rows, err
-	}
-	p, err := readList(ctx, args, fingerprint("customers", query, filter, orderBy), read, read)
-	if err != nil {
-		return nil, err
-	}
-	conn := &model.CustomerConnection{Nodes: p.rows, PageInfo: p.pageInfo()}
-	conn.Edges = edgesOf(p, func(c string, n *amocrm.Customer) *model.CustomerEdge { return &model.CustomerEdge{Cursor: c, Node: n} })
-	return conn, nil
+	return opts, nil
 }
 
 // tags answers the tags connection of one entity type's dictionary.

@@ -295,3 +295,48 @@ func TestCustomerTasks(t *testing.T) {
 	}
 	g.wantCalls(t, map[string]int{routeCustomers: 1, routeTasks: 1}, 2)
 }
+
+// TestCustomersListRelations: the customers list names with=contacts and
+// with=companies when its customers' relations are selected, so they are
+// the customers' own (before, the list never asked amoCRM to embed them and
+// every customer answered none), read for the whole page in one call each.
+func TestCustomersListRelations(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, nil)
+	type page struct {
+		Customers struct {
+			Nodes []struct {
+				ID        string
+				Contacts  []struct{ ID, Name string }
+				Companies []struct{ ID string }
+			}
+		}
+	}
+	var ids page
+	g.data(`{ customers(first: 20) { nodes { id contacts { id } companies { id } } } }`, nil, &ids)
+	g.wantCalls(t, map[string]int{routeCustomers: 1}, 1)
+	if q := g.queries(routeCustomers); len(q) != 1 || !strings.Contains(unescape(q[0]), "with=companies,contacts") {
+		t.Errorf("customers call %q, want with=companies,contacts", q)
+	}
+	related := 0
+	for _, c := range ids.Customers.Nodes {
+		related += len(c.Contacts) + len(c.Companies)
+	}
+	if related == 0 {
+		t.Fatalf("no customer of the page has contacts or companies: %+v", ids.Customers.Nodes)
+	}
+	g.sb.ResetCalls()
+	var names page
+	g.data(`{ customers(first: 20) { nodes { id contacts { id name } companies { id } } } }`, nil, &names)
+	g.wantCalls(t, map[string]int{routeCustomers: 1, routeContacts: 1}, 2)
+	for i, c := range names.Customers.Nodes {
+		if len(c.Contacts) != len(ids.Customers.Nodes[i].Contacts) {
+			t.Errorf("customer %s: %d contacts with names, %d by id", c.ID, len(c.Contacts), len(ids.Customers.Nodes[i].Contacts))
+		}
+		for _, ct := range c.Contacts {
+			if ct.Name == "" {
+				t.Errorf("customer %s: contact %s without a name", c.ID, ct.ID)
+			}
+		}
+	}
+}
