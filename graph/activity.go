@@ -111,7 +111,7 @@ func (r *queryResolver) customers(ctx context.Context, args pageArgs, query *str
 	ctx = l.Decoding(ctx, loader.EntityCustomer)
 	bare := *opts
 	bare.With = nil
-	p, err := readList(ctx, args, fp, customerPages(r.Client, *opts), customerPages(r.Client, bare))
+	p, err := readHanded(ctx, args, fp, customerPages(r.Client, *opts), customerPages(r.Client, bare))
 	if err != nil {
 		return nil, err
 	}

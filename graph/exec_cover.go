@@ -30,6 +30,13 @@ var execFields = map[string]map[string]string{
 		"customFieldsValues": "CustomFieldValue", "tags": "Tag", "responsibleUser": "User",
 		"contacts": "Contact", "leads": "Lead", "notes": "NoteConnection", "tasks": "Task",
 	},
+	"Customer": {
+		"__typename": "", "id": "", "name": "", "nextPrice": "", "nextDate": "", "responsibleUserId": "",
+		"statusId": "", "periodicity": "", "createdBy": "", "updatedBy": "", "createdAt": "", "updatedAt": "",
+		"closestTaskAt": "", "isDeleted": "", "ltv": "", "purchasesCount": "", "averageCheck": "", "accountId": "",
+		"customFieldsValues": "CustomFieldValue", "tags": "Tag", "responsibleUser": "User",
+		"contacts": "Contact", "companies": "Company", "notes": "NoteConnection", "tasks": "Task",
+	},
 	"User": {
 		"__typename": "", "id": "", "name": "", "email": "", "lang": "", "isAdmin": "", "isActive": "",
 		"isFree": "", "groupId": "", "roleId": "",
@@ -51,16 +58,18 @@ var execFields = map[string]map[string]string{
 		"__typename": "", "value": "", "enumId": "", "enumCode": "", "enum": "",
 		"catalogId": "", "catalogElementId": "",
 	},
-	"ContactConnection": {"__typename": "", "edges": "ContactEdge", "nodes": "Contact", "pageInfo": "PageInfo"},
-	"ContactEdge":       {"__typename": "", "cursor": "", "node": "Contact"},
-	"LeadConnection":    {"__typename": "", "edges": "LeadEdge", "nodes": "Lead", "pageInfo": "PageInfo"},
-	"LeadEdge":          {"__typename": "", "cursor": "", "node": "Lead"},
-	"CompanyConnection": {"__typename": "", "edges": "CompanyEdge", "nodes": "Company", "pageInfo": "PageInfo"},
-	"CompanyEdge":       {"__typename": "", "cursor": "", "node": "Company"},
-	"NoteConnection":    {"__typename": "", "edges": "NoteEdge", "nodes": "Note", "pageInfo": "PageInfo"},
-	"TaskConnection":    {"__typename": "", "edges": "TaskEdge", "nodes": "Task", "pageInfo": "PageInfo"},
-	"TaskEdge":          {"__typename": "", "cursor": "", "node": "Task"},
-	"NoteEdge":          {"__typename": "", "cursor": "", "node": "Note"},
+	"ContactConnection":  {"__typename": "", "edges": "ContactEdge", "nodes": "Contact", "pageInfo": "PageInfo"},
+	"ContactEdge":        {"__typename": "", "cursor": "", "node": "Contact"},
+	"LeadConnection":     {"__typename": "", "edges": "LeadEdge", "nodes": "Lead", "pageInfo": "PageInfo"},
+	"LeadEdge":           {"__typename": "", "cursor": "", "node": "Lead"},
+	"CompanyConnection":  {"__typename": "", "edges": "CompanyEdge", "nodes": "Company", "pageInfo": "PageInfo"},
+	"CompanyEdge":        {"__typename": "", "cursor": "", "node": "Company"},
+	"NoteConnection":     {"__typename": "", "edges": "NoteEdge", "nodes": "Note", "pageInfo": "PageInfo"},
+	"TaskConnection":     {"__typename": "", "edges": "TaskEdge", "nodes": "Task", "pageInfo": "PageInfo"},
+	"CustomerConnection": {"__typename": "", "edges": "CustomerEdge", "nodes": "Customer", "pageInfo": "PageInfo"},
+	"CustomerEdge":       {"__typename": "", "cursor": "", "node": "Customer"},
+	"TaskEdge":           {"__typename": "", "cursor": "", "node": "Task"},
+	"NoteEdge":           {"__typename": "", "cursor": "", "node": "Note"},
 	"Note": {
 		"__typename": "", "id": "", "entityId": "", "noteType": "", "params": "", "text": "",
 		"responsibleUserId": "", "createdBy": "", "updatedBy": "", "createdAt": "", "updatedAt": "",
@@ -88,6 +97,7 @@ var roots = map[string]struct {
 	"leads":     {"LeadConnection", (*run).leadsList},
 	"companies": {"CompanyConnection", (*run).companiesList},
 	"tasks":     {"TaskConnection", (*run).tasksList},
+	"customers": {"CustomerConnection", (*run).customersList},
 }
 
 // covered reports whether the executor can answer the plan.
@@ -112,7 +122,7 @@ func coveredKids(kids []*Node, typeName string) bool {
 }
 
 // entityTypes are the types whose relations to each other make a level.
-var entityTypes = map[string]bool{"Contact": true, "Lead": true, "Company": true}
+var entityTypes = map[string]bool{"Contact": true, "Lead": true, "Company": true, "Customer": true}
 
 // coveredBelow is coveredKids; nested says typeName is below a relation
 // of another entity, where notes and tasks are not covered: the loaders

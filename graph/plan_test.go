@@ -161,7 +161,7 @@ func TestBuildPlan(t *testing.T) {
 		{
 			name:  "a customer's notes and responsible user",
 			query: `{ customers(first: 10) { edges { node { notes(last: 2, first: 5) { nodes { text } } responsibleUser { name } } } } }`,
-			depth: 6, calls: 2, complete: true,
+			depth: 6, calls: 2, covered: true, complete: true,
 		},
 		{
 			name:  "companies connection with leads and notes",
