@@ -44,9 +44,8 @@ func (r *queryResolver) contacts(ctx context.Context, args pageArgs, query *stri
 		return nil, err
 	}
 	fp := fingerprint(query, filter, orderBy)
-	offset, n, err := args.bounds(fp)
-	if err != nil {
-		return nil, err
+	if _, _, err := args.bounds(fp); err != nil {
+		return nil, err // before asking anything of the request
 	}
 	l, err := loader.For(ctx)
 	if err != nil {
@@ -56,33 +55,28 @@ func (r *queryResolver) contacts(ctx context.Context, args pageArgs, query *stri
 	opts.With = contactWith(opCtx, sets...)
 	ctx = l.Decoding(ctx, loader.EntityContact)
 
-	conn := &model.ContactConnection{Offset: offset, Cursor: func(o int) string { return encodeCursor(o, fp) }}
-	if n == 0 {
-		conn.Contacts = []*amocrm.Contact{}
-		conn.HasNext = readProbe(ctx, r.Client, *opts, offset)
-		return conn, nil
-	}
-	contacts, more, known, err := readWindow(ctx, r.Client, *opts, offset, n)
+	bare := *opts
+	bare.With = nil
+	p, err := readHanded(ctx, args, fp, contactPages(r.Client, *opts), contactPages(r.Client, bare))
 	if err != nil {
 		return nil, err
 	}
-	conn.Contacts = contacts
-	switch {
-	case known:
-		conn.HasNext = func() (bool, error) { return more, nil }
-	default:
-		conn.HasNext = readProbe(ctx, r.Client, *opts, offset+n)
-	}
-	if covers(opts.With, l.With(loader.EntityContact)) {
-		l.PrimeContacts(contacts)
-	}
-	l.FollowContacts(contacts, 0)
-	return conn, nil
+	followContacts(l, opts.With, p.rows, 0)
+	return &model.ContactConnection{Offset: p.offset, Cursor: func(o int) string { return encodeCursor(o, fp) },
+		Contacts: p.rows, HasNext: p.hasNext}, nil
 }
 
-// window reads the contacts [offset, offset+n) in the list's order; see windowOf.
-func window(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, offset, n int) (items []*amocrm.Contact, more, known bool, err error) {
-	return windowOf(ctx, contactPages(c, opts), offset, n)
+// followContacts starts the reads of the level below a page of contacts,
+// after priming the loaders' cache with the page when its with= covers
+// what the operation's other reads of contacts need.
+func followContacts(l *loader.Loaders, with []string, rows []*amocrm.Contact, level int) {
+	if len(rows) == 0 {
+		return
+	}
+	if covers(with, l.With(loader.EntityContact)) {
+		l.PrimeContacts(rows)
+	}
+	l.FollowContacts(rows, level)
 }
 
 func contactPages(c *amocrm.Client, opts amocrm.ContactListOptions) pageReader[*amocrm.Contact] {
@@ -95,13 +89,6 @@ func listPage(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOpti
 	opts.Page, opts.Limit = page, limit
 	rows, _, err := c.Contacts.List(ctx, &opts)
 	return rows, err
-}
-
-// probe answers the contacts' hasNextPage; see probeOf. It reads no
-// relations: only whether an item exists matters.
-func probe(ctx context.Context, c *amocrm.Client, opts amocrm.ContactListOptions, offset int) func() (bool, error) {
-	opts.With = nil
-	return probeOf(ctx, contactPages(c, opts), offset)
 }
 
 // listOptions maps the GraphQL arguments onto amoCRM's filter[...] and order[...].

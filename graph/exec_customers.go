@@ -1,37 +1,9 @@
 package graph
 
 import (
-	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
 	"github.com/amogql/amogql/internal/loader"
 )
-
-// customersList answers the customers connection with the same reads as
-// queryResolver.customers.
-func (r *run) customersList(b []byte, f *Node) ([]byte, error) {
-	ec := newExecutionContext(r.opCtx, nil, nil)
-	args, err := ec.field_Query_customers_args(r.ctx, f.ArgumentMap(r.opCtx.Variables))
-	if err != nil {
-		return nil, err
-	}
-	query, _ := args["query"].(*string)
-	filter, _ := args["filter"].(*model.CustomerFilter)
-	orderBy, _ := args["orderBy"].(*model.CustomerOrder)
-	opts, err := customerListOptions(query, filter, orderBy)
-	if err != nil {
-		return nil, err
-	}
-	pages := func(with []string) (read, bare pageReader[*amocrm.Customer]) {
-		withless := *opts
-		opts.With = with
-		return customerPages(r.client, *opts), customerPages(r.client, withless)
-	}
-	return entityList(r, b, f, pageArgsOf(args), fingerprint("customers", query, filter, orderBy),
-		"Customer", loader.EntityCustomer, pages, func(rows []*amocrm.Customer) {
-			r.l.FollowCustomers(rows, 0)
-			r.listed("customers", f.Kids, idsOf(rows, func(x *amocrm.Customer) int { return x.ID }))
-		}, r.customer)
-}
 
 // customer writes a Customer (customerResolver for its relations).
 func (r *run) customer(b []byte, kids []*Node, x *amocrm.Customer) ([]byte, error) {
