@@ -152,6 +152,7 @@ type run struct {
 	// siblings are the ids of the root's entities by amoCRM entity type
 	// ("contacts", ...): whose notes and tasks the loaders read together.
 	siblings map[string][]int
+	args     map[*Node]coerced // fieldArgs' memo
 }
 
 // rootEntityTypes are the amoCRM entity types of the root fields reading

@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/amogql/amogql/graph/model"
 	"github.com/amogql/amogql/internal/amocrm"
 )
@@ -23,9 +25,7 @@ func (r *run) prefetchActivity(kids []*Node, entityType string, ids []int) {
 		case "notes":
 			r.l.PrefetchActivity(r.ctx, entityType, ids, false, nil)
 		case "tasks":
-			ec := newExecutionContext(r.opCtx, nil, nil)
-			if args, err := ec.field_Contact_tasks_args(r.ctx, k.ArgumentMap(r.opCtx.Variables)); err == nil {
-				completed, _ := args["isCompleted"].(*bool)
+			if completed, err := r.taskArgs(k); err == nil {
 				r.l.PrefetchActivity(r.ctx, entityType, ids, true, completed)
 			}
 		}
@@ -75,14 +75,44 @@ func (r *run) tasksList(b []byte, f *Node) ([]byte, error) {
 	return appendConnection(b, f.Kids, "TaskConnection", "TaskEdge", p, r.task)
 }
 
-// noteArgs are the Relay arguments of an entity's notes field.
-func (r *run) noteArgs(k *Node) (pageArgs, error) {
+// fieldArgs are k's arguments, coerced once per field of the operation:
+// a page's entities all ask for them, one after another.
+func (r *run) fieldArgs(k *Node, coerce func(*executionContext, context.Context, map[string]any) (map[string]any, error)) (map[string]any, error) {
+	if a, ok := r.args[k]; ok {
+		return a.args, a.err
+	}
 	ec := newExecutionContext(r.opCtx, nil, nil)
-	args, err := ec.field_Contact_notes_args(r.ctx, k.ArgumentMap(r.opCtx.Variables))
+	args, err := coerce(ec, r.ctx, k.ArgumentMap(r.opCtx.Variables))
+	if r.args == nil {
+		r.args = map[*Node]coerced{}
+	}
+	r.args[k] = coerced{args, err}
+	return args, err
+}
+
+type coerced struct {
+	args map[string]any
+	err  error
+}
+
+// noteArgs are the Relay arguments of an entity's notes field (the same
+// for every entity type).
+func (r *run) noteArgs(k *Node) (pageArgs, error) {
+	args, err := r.fieldArgs(k, (*executionContext).field_Contact_notes_args)
 	if err != nil {
 		return pageArgs{}, err
 	}
 	return pageArgsOf(args), nil
+}
+
+// taskArgs is the completion filter of an entity's tasks field.
+func (r *run) taskArgs(k *Node) (*bool, error) {
+	args, err := r.fieldArgs(k, (*executionContext).field_Contact_tasks_args)
+	if err != nil {
+		return nil, err
+	}
+	completed, _ := args["isCompleted"].(*bool)
+	return completed, nil
 }
 
 // entityNotes writes the notes connection of one entity as entityNotes
@@ -109,12 +139,10 @@ func (r *run) entityNotes(b []byte, k *Node, entityType string, id int) ([]byte,
 
 // entityTasks writes the tasks of one entity as entityTasks answers them.
 func (r *run) entityTasks(b []byte, k *Node, entityType string, id int) ([]byte, error) {
-	ec := newExecutionContext(r.opCtx, nil, nil)
-	args, err := ec.field_Contact_tasks_args(r.ctx, k.ArgumentMap(r.opCtx.Variables))
+	completed, err := r.taskArgs(k)
 	if err != nil {
 		return nil, err
 	}
-	completed, _ := args["isCompleted"].(*bool)
 	tasks, err := r.l.Tasks(r.ctx, entityType, id, completed, r.siblings[entityType])
 	if err != nil {
 		return nil, err
