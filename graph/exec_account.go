@@ -152,32 +152,3 @@ func pipelineStatus(b []byte, kids []*Node, s *amocrm.PipelineStatus) ([]byte, e
 		return b, false
 	})
 }
-
-// fields writes an object of the selection kids, each by field; a field
-// it does not know is a shape the executor does not cover.
-func fields(b []byte, kids []*Node, field func([]byte, *Node) ([]byte, bool)) ([]byte, error) {
-	return tryFields(b, kids, func(b []byte, k *Node) ([]byte, bool, error) {
-		out, ok := field(b, k)
-		return out, ok, nil
-	})
-}
-
-// tryFields is fields for objects whose fields' writing can fail.
-func tryFields(b []byte, kids []*Node, field func([]byte, *Node) ([]byte, bool, error)) ([]byte, error) {
-	b = append(b, '{')
-	for i, k := range kids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendKey(b, k.Key)
-		out, ok, err := field(b, k)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, errShape
-		}
-		b = out
-	}
-	return append(b, '}'), nil
-}

@@ -192,6 +192,10 @@ func appendStubs(b []byte, kids []*Node, ids []int, typeName string) []byte {
 
 func (r *run) lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
 	var err error
+	var emb amocrm.LeadEmbedded // its relations; none when amoCRM sent none
+	if x.Embedded != nil {
+		emb = *x.Embedded
+	}
 	b = append(b, '{')
 	for i, k := range kids {
 		if i > 0 {
@@ -240,25 +244,13 @@ func (r *run) lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
 		case "customFieldsValues":
 			b = appendCustomFields(b, k.Kids, x.CustomFieldsValues)
 		case "tags": // leadResolver.Tags
-			var tags []amocrm.Tag
-			if x.Embedded != nil {
-				tags = x.Embedded.Tags
-			}
-			b = appendTags(b, k.Kids, tags)
+			b = appendTags(b, k.Kids, emb.Tags)
 		case "responsibleUser":
 			b, err = r.responsibleUser(b, k, x.ResponsibleUserID)
 		case "contacts": // leadResolver.Contacts
-			var refs []amocrm.EntityRef
-			if x.Embedded != nil {
-				refs = x.Embedded.Contacts
-			}
-			b, err = embeddedRelated(r, b, k, refs, "Contact", (*loader.Loaders).Contacts, r.contact)
+			b, err = embeddedRelated(r, b, k, emb.Contacts, "Contact", (*loader.Loaders).Contacts, r.contact)
 		case "companies": // leadResolver.Companies
-			var refs []amocrm.EntityRef
-			if x.Embedded != nil {
-				refs = x.Embedded.Companies
-			}
-			b, err = embeddedRelated(r, b, k, refs, "Company", (*loader.Loaders).Companies, r.company)
+			b, err = embeddedRelated(r, b, k, emb.Companies, "Company", (*loader.Loaders).Companies, r.company)
 		case "notes":
 			b, err = r.entityNotes(b, k, "leads", x.ID)
 		case "tasks":
@@ -279,6 +271,10 @@ func (r *run) lead(b []byte, kids []*Node, x *amocrm.Lead) ([]byte, error) {
 
 func (r *run) company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error) {
 	var err error
+	var emb amocrm.CompanyEmbedded // its relations; none when amoCRM sent none
+	if x.Embedded != nil {
+		emb = *x.Embedded
+	}
 	b = append(b, '{')
 	for i, k := range kids {
 		if i > 0 {
@@ -313,29 +309,17 @@ func (r *run) company(b []byte, kids []*Node, x *amocrm.Company) ([]byte, error)
 		case "customFieldsValues":
 			b = appendCustomFields(b, k.Kids, x.CustomFieldsValues)
 		case "tags": // companyResolver.Tags
-			var tags []amocrm.Tag
-			if x.Embedded != nil {
-				tags = x.Embedded.Tags
-			}
-			b = appendTags(b, k.Kids, tags)
+			b = appendTags(b, k.Kids, emb.Tags)
 		case "responsibleUser":
 			b, err = r.responsibleUser(b, k, x.ResponsibleUserID)
 		case "contacts": // companyResolver.Contacts
-			var refs []amocrm.EntityRef
-			if x.Embedded != nil {
-				refs = x.Embedded.Contacts
-			}
-			b, err = embeddedRelated(r, b, k, refs, "Contact", (*loader.Loaders).Contacts, r.contact)
+			b, err = embeddedRelated(r, b, k, emb.Contacts, "Contact", (*loader.Loaders).Contacts, r.contact)
 		case "notes":
 			b, err = r.entityNotes(b, k, "companies", x.ID)
 		case "tasks":
 			b, err = r.entityTasks(b, k, "companies", x.ID)
 		case "leads": // companyResolver.Leads
-			var refs []amocrm.EntityRef
-			if x.Embedded != nil {
-				refs = x.Embedded.Leads
-			}
-			b, err = embeddedRelated(r, b, k, refs, "Lead", (*loader.Loaders).Leads, r.lead)
+			b, err = embeddedRelated(r, b, k, emb.Leads, "Lead", (*loader.Loaders).Leads, r.lead)
 		default:
 			return nil, errShape
 		}
