@@ -81,8 +81,7 @@ func NewMembers(names ...string) *Members {
 			jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Company) error { return m.decode(dec, v, call{*opts, skip}) }),
 			jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *Customer) error { return m.decode(dec, v, call{*opts, skip}) }),
 		}
-		skipLinks := Skip(s)&SkipLinks != 0
-		refs := jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *[]EntityRef) error { return decodeRefs(dec, v, skipLinks) })
+		refs := jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *[]EntityRef) error { return m.decodeRefs(dec, v, call{*opts, skip}) })
 		fns := append(skipUnmarshalers(Skip(s)), append(entities, refs)...)
 		m.opts[s] = jsonv2.JoinOptions(decodeOptions, jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(fns...)))
 	}
@@ -124,6 +123,20 @@ func (m *Members) decode(dec *jsontext.Decoder, v any, c call) error {
 		return err
 	}
 	return m.entity(&scanner{b: raw}, reflect.ValueOf(v).Elem(), c)
+}
+
+// decodeRefs reads a list of related entities' ids where the JSON v2
+// decoder meets one, as relations walks them: read whole, then walked.
+// Anything but an array goes to the default decoding.
+func (m *Members) decodeRefs(dec *jsontext.Decoder, v *[]EntityRef, c call) error {
+	if dec.PeekKind() != '[' {
+		return errors.ErrUnsupported
+	}
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	return walkRefs(&scanner{b: raw}, v, c)
 }
 
 // memberName is the unquoted name of a member read as a raw value.

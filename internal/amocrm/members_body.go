@@ -234,8 +234,9 @@ func relations(s *scanner, dst reflect.Value, c call, only map[string]bool) erro
 
 var refsType = reflect.TypeFor[[]EntityRef]()
 
-// walkRefs decodes the array at s into v as decodeRefs does: a null element is
-// a zero EntityRef, links are left out under SkipLinks.
+// walkRefs decodes the array of related entities' ids at s into v: a null
+// element is a zero EntityRef, links are left out under SkipLinks, a value
+// of another type fails as the JSON v2 decoder fails it.
 func walkRefs(s *scanner, v *[]EntityRef, c call) error {
 	out := (*v)[:0]
 	if out == nil {

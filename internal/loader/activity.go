@@ -95,6 +95,10 @@ func (l *Loaders) PrefetchActivity(ctx context.Context, entityType string, ids [
 func enqueue[V any](ctx context.Context, mu *sync.Mutex, dl *dataloader.Loader[ActivityKey, V], k ActivityKey, siblings []int) {
 	mu.Lock()
 	defer mu.Unlock()
+	enqueueLocked(ctx, dl, k, siblings)
+}
+
+func enqueueLocked[V any](ctx context.Context, dl *dataloader.Loader[ActivityKey, V], k ActivityKey, siblings []int) {
 	for _, id := range siblings {
 		sk := k
 		sk.EntityID = id
@@ -109,11 +113,7 @@ func loadWithSiblings[V any](ctx context.Context, mu *sync.Mutex, dl *dataloader
 	// The lock keeps two siblings from both missing the cache for one key,
 	// the later one landing in a second batch.
 	mu.Lock()
-	for _, id := range siblings {
-		sk := k
-		sk.EntityID = id
-		dl.Load(ctx, sk)
-	}
+	enqueueLocked(ctx, dl, k, siblings)
 	thunk := dl.Load(ctx, k)
 	mu.Unlock()
 	return thunk()
