@@ -154,22 +154,10 @@ func pageArgsOf(args map[string]any) pageArgs {
 // sorted as listWith sorts them.
 func nodesWith(kids []*Node, typeName string) []string {
 	var with []string
-	add := func(item []*Node) {
+	for _, item := range itemKids(kids) {
 		for _, k := range item {
 			if w := objects[typeName].links[k.Name].with; w != "" && !slices.Contains(with, w) {
 				with = append(with, w)
-			}
-		}
-	}
-	for _, k := range kids {
-		switch k.Name {
-		case "nodes":
-			add(k.Kids)
-		case "edges":
-			for _, e := range k.Kids {
-				if e.Name == "node" {
-					add(e.Kids)
-				}
 			}
 		}
 	}
@@ -229,42 +217,13 @@ func edgesList[T any](b []byte, kids []*Node, edgeType string, p *listPageOf[T],
 // connectionWith is contactWith on the plan: the with= values the
 // connection's contacts need for what nodes and edges.node select.
 func connectionWith(kids []*Node) []string {
-	var leads, customers, elements bool
-	mark := func(contact []*Node) {
-		for _, k := range contact {
-			switch k.Name {
-			case "leads":
-				leads = true
-			case "customers":
-				customers = true
-			case "catalogElements":
-				elements = true
-			}
+	selected := map[string]bool{}
+	for _, item := range itemKids(kids) {
+		for _, k := range item {
+			selected[k.Name] = true
 		}
 	}
-	for _, k := range kids {
-		switch k.Name {
-		case "nodes":
-			mark(k.Kids)
-		case "edges":
-			for _, e := range k.Kids {
-				if e.Name == "node" {
-					mark(e.Kids)
-				}
-			}
-		}
-	}
-	var with []string
-	if leads {
-		with = append(with, "leads")
-	}
-	if customers {
-		with = append(with, "customers")
-	}
-	if elements {
-		with = append(with, "catalog_elements")
-	}
-	return with
+	return contactWithOf(selected)
 }
 
 // pageInfo answers a connection's pageInfo (of n items from offset) and

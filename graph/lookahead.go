@@ -16,28 +16,29 @@ import (
 // (CollectFields resolves all three): only the relations amoCRM embeds on
 // request, and only when selected.
 func contactWith(opCtx *graphql.OperationContext, sets ...ast.SelectionSet) []string {
-	var leads, customers, elements bool
+	selected := map[string]bool{}
 	for _, set := range sets {
 		for _, f := range graphql.CollectFields(opCtx, set, []string{"Contact"}) {
-			switch f.Name {
-			case "leads":
-				leads = true
-			case "customers":
-				customers = true
-			case "catalogElements":
-				elements = true
-			}
+			selected[f.Name] = true
 		}
 	}
+	return contactWithOf(selected)
+}
+
+// contactEmbeds are the Contact fields amoCRM embeds only on request, with
+// their with= values, in the order a contacts call names them.
+var contactEmbeds = []struct{ field, with string }{
+	{"leads", "leads"}, {"customers", "customers"}, {"catalogElements", "catalog_elements"},
+}
+
+// contactWithOf is the with= of a contacts call whose contacts select the
+// fields in selected.
+func contactWithOf(selected map[string]bool) []string {
 	var with []string
-	if leads {
-		with = append(with, "leads")
-	}
-	if customers {
-		with = append(with, "customers")
-	}
-	if elements {
-		with = append(with, "catalog_elements")
+	for _, e := range contactEmbeds {
+		if selected[e.field] {
+			with = append(with, e.with)
+		}
 	}
 	return with
 }
