@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -215,7 +216,10 @@ func (fs *faultState) admit(token string, now time.Time, limit int) bool {
 		fs.windows[token] = window
 		return false
 	}
-	fs.windows[token] = append(window, now)
+	// Calls are decided in about the order they arrived, not exactly: keep
+	// the window sorted by arrival.
+	i, _ := slices.BinarySearchFunc(window, now, time.Time.Compare)
+	fs.windows[token] = slices.Insert(window, i, now)
 	return true
 }
 
@@ -240,8 +244,10 @@ func (fs *faultState) latency() time.Duration {
 func (s *Sandbox) gate(w *statusWriter, r *http.Request) (proceed, malformed bool) {
 	// The verdict is taken on arrival, as amoCRM counts a call against
 	// its rate limit when the call arrives, not when it is answered;
-	// the latency comes after.
-	v, status := s.faults.decide(r, s.cfg.now())
+	// the latency comes after. Arrival is the time the call was recorded
+	// at, so the limit and the request log agree even when this handler
+	// gets the CPU late.
+	v, status := s.faults.decide(r, w.entry.At)
 	if d := s.faults.latency(); d > 0 {
 		t := time.NewTimer(d)
 		select {
